@@ -1,0 +1,132 @@
+"""TinyMath: a small GPT-2-style decoder, laid out exactly like Hugging Face's GPT2LMHeadModel.
+
+Parameter names and shapes match transformers' GPT-2 (Conv1D weights are [in, out], so y = x @ W + b),
+so an export loads with `GPT2LMHeadModel.from_pretrained(dir)`. The TypeScript runtime
+(src/runtime/tinymath) implements the same maths: pre-LayerNorm blocks, learned positions,
+tanh-approximated GELU ("gelu_new"), tied input/output embeddings.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class TinyConfig:
+    vocab_size: int
+    n_positions: int = 512
+    n_embd: int = 128
+    n_layer: int = 4
+    n_head: int = 4
+    layer_norm_epsilon: float = 1e-5
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def gelu_new(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+class Conv1D(nn.Module):
+    """GPT-2's linear layer: weight is [in, out]."""
+
+    def __init__(self, n_in: int, n_out: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n_in, n_out) * 0.02)
+        self.bias = nn.Parameter(torch.zeros(n_out))
+
+    def forward(self, x):
+        return torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight).reshape(*x.shape[:-1], -1)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.c_attn = Conv1D(cfg.n_embd, 3 * cfg.n_embd)
+        self.c_proj = Conv1D(cfg.n_embd, cfg.n_embd)
+
+    def forward(self, x, mask):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        hd = C // self.n_head
+        q = q.view(B, T, self.n_head, hd).transpose(1, 2)
+        k = k.view(B, T, self.n_head, hd).transpose(1, 2)
+        v = v.view(B, T, self.n_head, hd).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)
+        att = att.masked_fill(~mask, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.c_fc = Conv1D(cfg.n_embd, 4 * cfg.n_embd)
+        self.c_proj = Conv1D(4 * cfg.n_embd, cfg.n_embd)
+
+    def forward(self, x):
+        return self.c_proj(gelu_new(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+        self.attn = Attention(cfg)
+        self.ln_2 = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+        self.mlp = MLP(cfg)
+
+    def forward(self, x, mask):
+        x = x + self.attn(self.ln_1(x), mask)
+        return x + self.mlp(self.ln_2(x))
+
+
+class Transformer(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
+        self.wpe = nn.Embedding(cfg.n_positions, cfg.n_embd)
+        self.h = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.ln_f = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+        nn.init.normal_(self.wte.weight, std=0.02)
+        nn.init.normal_(self.wpe.weight, std=0.01)
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.transformer = Transformer(cfg)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, idx, positions=None, segments=None):
+        """Logits [B, T, V].
+
+        positions: [B, T] position ids (default 0..T-1). With packing, each problem restarts at 0.
+        segments: [B, T] segment ids; attention is causal AND block-diagonal over segments
+        (each packed problem only sees itself). Padding gets its own segment so it attends to itself
+        and never produces NaNs.
+        """
+        B, T = idx.shape
+        if positions is None:
+            positions = torch.arange(T, device=idx.device).unsqueeze(0).expand(B, T)
+        causal = torch.ones(T, T, dtype=torch.bool, device=idx.device).tril()
+        mask = causal.unsqueeze(0)
+        if segments is not None:
+            mask = mask & (segments.unsqueeze(2) == segments.unsqueeze(1))
+        mask = mask.unsqueeze(1)  # [B or 1, 1, T, T]
+        t = self.transformer
+        x = t.wte(idx) + t.wpe(positions)
+        for block in t.h:
+            x = block(x, mask)
+        x = t.ln_f(x)
+        return x @ t.wte.weight.T  # tied output embedding
