@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CliError,
+  parseLevels,
+  parseNumber,
+  parseStrategy,
+  toStrategyConfig,
+  type CliRunOptions,
+} from './args';
+
+const base: CliRunOptions = {
+  strategy: 'beam',
+  n: 16,
+  beamWidth: 4,
+  lookahead: 2,
+  chains: 4,
+  selection: '',
+  temperature: 1,
+  topP: 1,
+  aggregation: 'last',
+  maxTokens: null,
+  maxRounds: 40,
+};
+
+describe('cli args', () => {
+  it('builds each strategy config from the options', () => {
+    expect(toStrategyConfig(base)).toMatchObject({
+      kind: 'beam',
+      n: 16,
+      beamWidth: 4,
+      maxRounds: 40,
+    });
+    expect(toStrategyConfig({ ...base, strategy: 'lookahead' })).toMatchObject({
+      kind: 'lookahead',
+      lookahead: 2,
+    });
+    expect(toStrategyConfig({ ...base, strategy: 'revisions' })).toMatchObject({
+      kind: 'revisions',
+      chains: 4,
+      selection: 'verifier',
+    });
+    expect(
+      toStrategyConfig({ ...base, strategy: 'best-of-n', selection: 'majority' }),
+    ).toMatchObject({ selection: 'majority' });
+  });
+
+  it('rejects bad values with a message naming the option', () => {
+    expect(() => parseNumber('n', 'x', 1)).toThrow(/--n must be an integer/);
+    expect(() => parseStrategy('mcts')).toThrow(CliError);
+    expect(() =>
+      toStrategyConfig({ ...base, strategy: 'best-of-n', selection: 'verifier' }),
+    ).toThrow(/--selection/);
+    expect(() => parseLevels('0-2', 5)).toThrow(/level 0 does not exist/);
+  });
+
+  it('parses level ranges and lists', () => {
+    expect(parseLevels('2-4', 5)).toEqual([2, 3, 4]);
+    expect(parseLevels('5,1,1', 5)).toEqual([1, 5]);
+    expect(parseLevels(undefined, 3)).toEqual([1, 2, 3]);
+  });
+});
