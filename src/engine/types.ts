@@ -132,7 +132,10 @@ export interface Verifier {
   kind: VerifierKind;
   /** 0 for the oracle. */
   parameterCount: number;
-  scoreSteps(requests: readonly StepScoreRequest[], signal?: AbortSignal): Promise<StepScoreResult[]>;
+  scoreSteps(
+    requests: readonly StepScoreRequest[],
+    signal?: AbortSignal,
+  ): Promise<StepScoreResult[]>;
 }
 
 /** How per-step scores become one solution score. `last` is the paper's choice. */
@@ -187,11 +190,7 @@ export interface DvtsConfig extends CommonSettings {
 }
 
 export type StrategyConfig =
-  | BestOfNConfig
-  | RevisionsConfig
-  | BeamConfig
-  | LookaheadConfig
-  | DvtsConfig;
+  BestOfNConfig | RevisionsConfig | BeamConfig | LookaheadConfig | DvtsConfig;
 
 export type StrategyKind = StrategyConfig['kind'];
 

@@ -64,6 +64,8 @@ export type TraceEvent =
       source: VerifierKind | 'lookahead';
       /** Lookahead only: the temperature-0 rollout text that was scored. */
       rollout?: string;
+      /** Lookahead only: generated tokens the rollout took (counted in the run's generatedTokens). */
+      rolloutTokens?: number;
     }
   | { type: 'kept'; ids: string[]; round: number }
   | { type: 'pruned'; ids: string[]; round: number }
@@ -122,6 +124,8 @@ export interface TraceNode {
   stepScores?: number[];
   scoreSource?: VerifierKind | 'lookahead';
   rollout?: string;
+  /** Lookahead only: generated tokens the scored rollout took. */
+  rolloutTokens?: number;
   status: NodeStatus;
   answer?: string | null;
   correct?: boolean;

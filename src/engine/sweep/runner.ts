@@ -1,0 +1,313 @@
+/**
+ * The budget-sweep runner. For each problem it samples one pool of N_max solutions (best-of-N and
+ * majority at every budget come from that pool) and runs each search setting once per budget.
+ * It yields result records as they finish, so a caller can persist them and resume later by
+ * passing them back as `completed`; and it stops promptly when its AbortSignal fires.
+ *
+ * The runner knows nothing about models or strategies: it talks to a small `SweepBackend`, which
+ * the app or the command line wires to `runStrategy` and a real backend.
+ */
+import { deriveSeed } from '../random';
+import type { Costs, Selection } from '../types';
+import { poolAccuracy, expectedSubsetCosts, type PoolSample } from './pool';
+import { hashString } from './stats';
+
+/** Best-of-N with one selection rule, estimated from the pool at every budget. */
+export interface PoolSetting {
+  kind: 'pool';
+  /** Stable id, e.g. 'bon-weighted'. Used in record keys and summaries. */
+  id: string;
+  /** What people see, e.g. 'Best-of-N weighted'. */
+  label: string;
+  selection: Selection;
+}
+
+/** A search strategy setting (beam M=4, revisions 4:4, ...), run once per budget. */
+export interface SearchSetting<C = unknown> {
+  kind: 'search';
+  id: string;
+  label: string;
+  /** What the backend needs to run it (for example a StrategyConfig without `n`); opaque here. */
+  config: C;
+  /** Smallest budget the setting can run at (beam with M=4 needs N ≥ 4). Default 1. */
+  minBudget?: number;
+}
+
+export type SweepSetting<C = unknown> = PoolSetting | SearchSetting<C>;
+
+/** One search run's result. */
+export interface SearchOutcome {
+  /** Normalised final answer, or null. */
+  answer: string | null;
+  correct: boolean;
+  costs: Costs;
+}
+
+/** What the sweep needs from the outside world. */
+export interface SweepBackend<P extends { id: string } = { id: string }, C = unknown> {
+  /**
+   * N_max complete solutions of one problem, each with its verifier score and cost.
+   * @param seed derived from the sweep seed and the problem id
+   */
+  samplePool(problem: P, nMax: number, seed: number, signal: AbortSignal): Promise<PoolSample[]>;
+  /**
+   * One run of a search setting at a generation budget (the backend maps the budget to the
+   * strategy's N, e.g. N = budget / (k+1) for lookahead if it counts cost that way).
+   */
+  runSearch(
+    problem: P,
+    setting: SearchSetting<C>,
+    budget: number,
+    seed: number,
+    signal: AbortSignal,
+  ): Promise<SearchOutcome>;
+}
+
+/** Pseudo setting id under which pools are stored. */
+export const POOL_SETTING_ID = '#pool';
+
+/** A problem's pool of N_max samples. Stored so a resumed sweep does not sample it again. */
+export interface PoolRecord {
+  kind: 'pool';
+  problemId: string;
+  nMax: number;
+  seed: number;
+  samples: PoolSample[];
+}
+
+/** The result of one (problem, setting, budget). */
+export interface ResultRecord {
+  kind: 'result';
+  problemId: string;
+  settingId: string;
+  budget: number;
+  /** Pool settings: expected accuracy over random subsets. Search settings: 1 or 0. */
+  accuracy: number;
+  /** Pool settings: expected cost of `budget` samples. Search settings: the run's cost. */
+  costs: Costs;
+  source: 'pool' | 'search';
+  /** Search settings only: the run's answer and correctness. */
+  answer?: string | null;
+  correct?: boolean;
+}
+
+export type SweepRecord = PoolRecord | ResultRecord;
+
+/** Which unit of work the sweep is on. */
+export interface SweepWorkItem {
+  problemId: string;
+  /** A search setting's id, or POOL_SETTING_ID for sampling the pool. */
+  settingId: string;
+  budget: number;
+}
+
+export type SweepEvent =
+  | { type: 'progress'; done: number; total: number; current: SweepWorkItem | null }
+  | { type: 'record'; record: SweepRecord }
+  | { type: 'done'; done: number; total: number; aborted: boolean };
+
+export interface SweepOptions<P extends { id: string } = { id: string }, C = unknown> {
+  problems: readonly P[];
+  /** Budgets in generations, ascending, e.g. [1, 2, 4, ..., 64]; the last one is N_max. */
+  budgets: readonly number[];
+  /** Settings to sweep. Their order is the preference order on ties in the compute-optimal choice. */
+  settings: readonly SweepSetting<C>[];
+  backend: SweepBackend<P, C>;
+  seed: number;
+  /** Random subsets per pool setting and budget. Default 200. */
+  resamples?: number;
+  /** Records from an earlier, interrupted sweep with the same problems, budgets and seed. */
+  completed?: Iterable<SweepRecord>;
+  signal?: AbortSignal;
+}
+
+/** The key a record is stored and looked up by: (problemId, settingId, budget). */
+export function recordKey(record: SweepRecord | SweepWorkItem): string {
+  if ('kind' in record && record.kind === 'pool') {
+    return `${record.problemId}\u0000${POOL_SETTING_ID}\u0000${record.nMax}`;
+  }
+  const r = record as ResultRecord | SweepWorkItem;
+  return `${r.problemId}\u0000${r.settingId}\u0000${r.budget}`;
+}
+
+/** Whether a search setting runs at a budget. */
+export function settingRunsAt(setting: SweepSetting<unknown>, budget: number): boolean {
+  return setting.kind === 'pool' || budget >= (setting.minBudget ?? 1);
+}
+
+function checkOptions(options: SweepOptions<{ id: string }, unknown>): void {
+  const { budgets, settings, problems } = options;
+  if (budgets.length === 0) throw new Error('runSweep: no budgets');
+  budgets.forEach((b, i) => {
+    if (!Number.isInteger(b) || b < 1)
+      throw new Error(`runSweep: budget ${b} is not a positive integer`);
+    if (i > 0 && b <= (budgets[i - 1] as number))
+      throw new Error('runSweep: budgets must be ascending');
+  });
+  const ids = new Set<string>();
+  for (const s of settings) {
+    if (s.id === POOL_SETTING_ID || ids.has(s.id))
+      throw new Error(`runSweep: bad or repeated setting id ${s.id}`);
+    ids.add(s.id);
+  }
+  const problemIds = new Set(problems.map((p) => p.id));
+  if (problemIds.size !== problems.length) throw new Error('runSweep: problem ids must be unique');
+}
+
+class SweepAborted extends Error {
+  constructor() {
+    super('sweep aborted');
+    this.name = 'AbortError';
+  }
+}
+
+/** Resolves like `promise`, or rejects as soon as `signal` fires, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    // The backend may still settle (or reject with its own AbortError); nobody waits for it.
+    promise.catch(() => {});
+    return Promise.reject(new SweepAborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SweepAborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * Run a budget sweep, yielding progress, each new record, and a final `done` event.
+ * Records in `completed` are not redone (nor yielded again). Pools are seeded per problem and
+ * search runs per (problem, setting, budget), so a resumed sweep gives the same records as an
+ * uninterrupted one.
+ *
+ * @example
+ * for await (const e of runSweep({ problems, budgets: [1, 2, 4, 8], settings, backend, seed: 1 })) {
+ *   if (e.type === 'record') save(e.record);
+ * }
+ */
+export async function* runSweep<P extends { id: string }, C>(
+  options: SweepOptions<P, C>,
+): AsyncGenerator<SweepEvent, void> {
+  checkOptions(options as SweepOptions<{ id: string }, unknown>);
+  const { problems, budgets, settings, backend, seed, resamples = 200 } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const nMax = budgets[budgets.length - 1] as number;
+  const done = new Map<string, SweepRecord>();
+  for (const r of options.completed ?? []) done.set(recordKey(r), r);
+
+  const poolSettings = settings.filter((s): s is PoolSetting => s.kind === 'pool');
+  const searchSettings = settings.filter((s): s is SearchSetting<C> => s.kind === 'search');
+  const searchUnits = searchSettings.reduce(
+    (n, s) => n + budgets.filter((b) => settingRunsAt(s, b)).length,
+    0,
+  );
+  const total = problems.length * (1 + searchUnits);
+  let finished = 0;
+
+  const stop = function* (): Generator<SweepEvent, void> {
+    yield { type: 'done', done: finished, total, aborted: true };
+  };
+
+  for (const problem of problems) {
+    const problemSeed = deriveSeed(seed, hashString(problem.id));
+    // The pool: reuse a stored one of the right size, else sample it.
+    const poolItem: SweepWorkItem = {
+      problemId: problem.id,
+      settingId: POOL_SETTING_ID,
+      budget: nMax,
+    };
+    let pool = done.get(recordKey(poolItem)) as PoolRecord | undefined;
+    const poolWasStored = pool !== undefined;
+    if (!pool) {
+      if (signal.aborted) return yield* stop();
+      yield { type: 'progress', done: finished, total, current: poolItem };
+      const poolSeed = deriveSeed(problemSeed, hashString(POOL_SETTING_ID));
+      let samples: PoolSample[];
+      try {
+        samples = await untilAborted(backend.samplePool(problem, nMax, poolSeed, signal), signal);
+      } catch (error) {
+        if (signal.aborted) return yield* stop();
+        throw error;
+      }
+      if (samples.length !== nMax) {
+        throw new Error(
+          `runSweep: the pool of ${problem.id} has ${samples.length} samples, expected ${nMax}`,
+        );
+      }
+      pool = { kind: 'pool', problemId: problem.id, nMax, seed: poolSeed, samples };
+      done.set(recordKey(pool), pool);
+      yield { type: 'record', record: pool };
+    }
+    // Pool-derived results are cheap and deterministic; results stored for another pool are not reused.
+    for (const setting of poolSettings) {
+      for (const budget of budgets) {
+        const item: SweepWorkItem = { problemId: problem.id, settingId: setting.id, budget };
+        if (poolWasStored && done.has(recordKey(item))) continue;
+        const record: ResultRecord = {
+          kind: 'result',
+          problemId: problem.id,
+          settingId: setting.id,
+          budget,
+          accuracy: poolAccuracy(pool.samples, budget, setting.selection, {
+            resamples,
+            seed: deriveSeed(problemSeed, hashString(setting.id), budget),
+          }),
+          costs: expectedSubsetCosts(pool.samples, budget),
+          source: 'pool',
+        };
+        done.set(recordKey(record), record);
+        yield { type: 'record', record };
+      }
+    }
+    finished++;
+
+    for (const setting of searchSettings) {
+      for (const budget of budgets) {
+        if (!settingRunsAt(setting, budget)) continue;
+        const item: SweepWorkItem = { problemId: problem.id, settingId: setting.id, budget };
+        if (done.has(recordKey(item))) {
+          finished++;
+          continue;
+        }
+        if (signal.aborted) return yield* stop();
+        yield { type: 'progress', done: finished, total, current: item };
+        const runSeed = deriveSeed(problemSeed, hashString(setting.id), budget);
+        let outcome: SearchOutcome;
+        try {
+          outcome = await untilAborted(
+            backend.runSearch(problem, setting, budget, runSeed, signal),
+            signal,
+          );
+        } catch (error) {
+          if (signal.aborted) return yield* stop();
+          throw error;
+        }
+        const record: ResultRecord = {
+          kind: 'result',
+          problemId: problem.id,
+          settingId: setting.id,
+          budget,
+          accuracy: outcome.correct ? 1 : 0,
+          costs: outcome.costs,
+          source: 'search',
+          answer: outcome.answer,
+          correct: outcome.correct,
+        };
+        done.set(recordKey(record), record);
+        finished++;
+        yield { type: 'record', record };
+      }
+    }
+  }
+  yield { type: 'done', done: finished, total, aborted: false };
+}
