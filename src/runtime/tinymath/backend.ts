@@ -16,15 +16,24 @@ export interface TinyMathConfig {
 export interface DecoderBackend {
   readonly name: 'cpu' | 'webgpu';
   readonly config: TinyMathConfig;
+  /** GPU compute dispatches one decode step encodes (0 on the CPU): decode speed is bounded by it. */
+  readonly dispatchesPerStep: number;
   /**
    * Start a batch of `batchSize` sequences with empty KV caches. Returns a handle for `step`.
    * Sequences in one batch may have different lengths; each advances independently.
+   * `maxLength` (at most `config.nPositions`) bounds every row's length, prompt included.
    */
   createBatch(batchSize: number, maxLength: number): Promise<BatchHandle>;
+  /** Most rows one batch of `maxLength` tokens may have (memory or buffer-size limits). */
+  maxBatchSize(maxLength: number): number;
   dispose(): void;
 }
 
 export interface BatchHandle {
+  readonly batchSize: number;
+  readonly maxLength: number;
+  /** Tokens fed to a row so far (its next position). */
+  length(row: number): number;
   /**
    * Feed one token per active row at that row's next position; returns logits [rows x vocab]
    * for the given rows (row-major Float32Array). `rows[i]` indexes the batch; `tokens[i]` is its token.
@@ -35,5 +44,51 @@ export interface BatchHandle {
    * [sum of lengths x vocab], in row order then position order.
    */
   prefill(rows: readonly number[], tokens: readonly (readonly number[])[]): Promise<Float32Array>;
+  /**
+   * Copy row `source`'s KV cache and length into each of `targets`, so that many samples of
+   * one prompt pay for its prefill once (best-of-N).
+   */
+  fork(source: number, targets: readonly number[]): Promise<void>;
   release(): void;
+}
+
+/**
+ * Thrown by a backend whose device has gone (GPU device lost, out of memory). The runtime then
+ * switches to the CPU path; the run in progress fails with this error and the app restarts it.
+ */
+export class BackendLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendLostError';
+  }
+}
+
+/** Check the arguments every BatchHandle method shares; the message says which call was wrong. */
+export function checkFeed(
+  handle: BatchHandle,
+  rows: readonly number[],
+  counts: readonly number[],
+  vocabSize: number,
+  tokens: readonly (readonly number[])[],
+): void {
+  if (rows.length !== counts.length)
+    throw new Error(`TinyMath batch: ${rows.length} rows but ${counts.length} token lists`);
+  const seen = new Set<number>();
+  rows.forEach((row, i) => {
+    if (!Number.isInteger(row) || row < 0 || row >= handle.batchSize) {
+      throw new Error(`TinyMath batch: row ${row} is outside the batch of ${handle.batchSize}`);
+    }
+    if (seen.has(row)) throw new Error(`TinyMath batch: row ${row} appears twice in one call`);
+    seen.add(row);
+    const end = handle.length(row) + counts[i]!;
+    if (end > handle.maxLength) {
+      throw new Error(
+        `TinyMath batch: row ${row} would reach ${end} tokens, past the batch's maximum length ${handle.maxLength}`,
+      );
+    }
+    for (const t of tokens[i] ?? []) {
+      if (!Number.isInteger(t) || t < 0 || t >= vocabSize)
+        throw new Error(`TinyMath batch: token id ${t} is outside the vocabulary`);
+    }
+  });
 }

@@ -1,0 +1,281 @@
+/// <reference types="@webgpu/types" />
+/**
+ * TinyMath runtime benchmark: `npm run bench [-- options]`.
+ *
+ *   decode tokens/s at batch 1, 8 and 64, CPU and (on a real adapter) WebGPU, side by side
+ *   best-of-64 on a hardest-level problem and best-of-16 on a level-3 problem (CPU target: < 2 s)
+ *   dispatches per decode step and the throughput bound they imply at ~4 µs per dispatch
+ *
+ * Options:
+ *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
+ *                      of the full TinyMath shape with random weights: same compute, meaningless text)
+ *   --swiftshader      also time WebGPU on a software adapter (slow; skipped by default)
+ *   --no-webgpu        CPU only
+ *   --quick            fewer steps (smoke test)
+ *   --json FILE        also write the results as JSON
+ *   --write-gpu-bundle bundle this benchmark into .gpu/bench.mjs for the GPU machine (../shared/gpu/README.md)
+ *
+ * The numbers on a shared 2-core machine are noisy; compare ratios from one run.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DecoderBackend } from '../src/runtime/tinymath/backend';
+import { CpuBackend } from '../src/runtime/tinymath/cpu';
+import { syntheticExport } from '../src/runtime/tinymath/fixtures';
+import { parseExport, type TinyMathExport } from '../src/runtime/tinymath/format';
+import { TinyMathModel } from '../src/runtime/tinymath/model';
+import { readExportDir } from '../src/runtime/tinymath/node-files';
+import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
+import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
+import { arithTask } from '../src/tasks/arith/arith';
+
+/** Measured on an H100 through Dawn (../shared/gpu/README.md). */
+const US_PER_DISPATCH = 4;
+const BATCHES = [1, 8, 64];
+
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => args.includes(name);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+
+function now(): number {
+  return performance.now();
+}
+
+async function writeGpuBundle(): Promise<void> {
+  const esbuild = await import('esbuild');
+  mkdirSync('.gpu', { recursive: true });
+  await esbuild.build({
+    entryPoints: ['bench/run.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['webgpu', 'esbuild'],
+    outfile: '.gpu/bench.mjs',
+    logLevel: 'warning',
+  });
+  console.log(`wrote .gpu/bench.mjs
+Next: run ../shared/gpu/prepare.sh (fills .gpu/ with node, the webgpu package and the Vulkan loader), then on
+the GPU machine (carry ".gpu", plus "training/out" if public/models is not committed) start the command
+with the line prepare.sh prints, followed by:  /tmp/node .gpu/bench.mjs`);
+}
+
+interface ModelChoice {
+  model: TinyMathExport;
+  source: string;
+}
+
+async function loadGenerator(): Promise<ModelChoice> {
+  // The micro export is too small to time: without a trained full model, use the full shape.
+  const candidates = option('--models') ? [option('--models')!] : ['public/models'];
+  for (const dir of candidates) {
+    const gen = join(dir, 'tinymath-gen');
+    if (existsSync(join(gen, 'model.safetensors'))) {
+      return { model: parseExport(await readExportDir(gen), 'generator'), source: gen };
+    }
+  }
+  // The full TinyMath shape (training/pipeline.py, preset "full"): the compute is the same as the
+  // trained model's, only the text is noise.
+  const shape = { nEmbd: 128, nLayer: 4, nHead: 4, nPositions: 1024, scale: 0.05 };
+  return {
+    model: parseExport(syntheticExport(shape, 1, 'synthetic-full-shape')),
+    source: 'synthetic (full shape, random weights)',
+  };
+}
+
+/** Decode tokens/s for `batch` rows: one shared prompt prefilled and forked, then timed steps. */
+async function decodeThroughput(
+  backend: DecoderBackend,
+  model: TinyMathExport,
+  batch: number,
+  steps: number,
+): Promise<number> {
+  const prompt = model.tokenizer.encode('Q:37,+45,*2,-13\n');
+  const warmup = 2;
+  const handle = await backend.createBatch(batch, prompt.length + warmup + steps);
+  const rows = Array.from({ length: batch }, (_, i) => i);
+  await handle.prefill([0], [prompt]);
+  await handle.fork(0, rows.slice(1));
+  // Feed a digit cycle: the cost of a step does not depend on which tokens are fed.
+  const tokens = (t: number): number[] => rows.map((r) => 3 + ((r + t) % 10));
+  for (let t = 0; t < warmup; t++) await handle.step(rows, tokens(t));
+  const start = now();
+  for (let t = 0; t < steps; t++) await handle.step(rows, tokens(t + warmup));
+  const seconds = (now() - start) / 1000;
+  handle.release();
+  return (batch * steps) / seconds;
+}
+
+interface BestOfResult {
+  n: number;
+  level: number;
+  seconds: number;
+  generatedTokens: number;
+  correct: number;
+}
+
+async function bestOf(
+  model: TinyMathModel,
+  n: number,
+  level: number,
+  maxTokens: number,
+): Promise<BestOfResult> {
+  const [problem] = arithTask.sampleProblems(level, 1, 2024);
+  const prompt = arithTask.formatPrompt(problem!);
+  const start = now();
+  const out = await model.generate({
+    prompts: Array<string>(n).fill(prompt),
+    maxTokens,
+    temperature: 0.8,
+    topP: 1,
+    seed: 7,
+  });
+  const seconds = (now() - start) / 1000;
+  return {
+    n,
+    level,
+    seconds,
+    generatedTokens: out.reduce((s, c) => s + c.completionTokens, 0),
+    correct: out.filter((c) => arithTask.isCorrect(problem!, arithTask.extractAnswer(c.text)))
+      .length,
+  };
+}
+
+/** Dawn's instance must outlive its devices: if it is garbage-collected, the process crashes. */
+const liveGpus: GPU[] = [];
+
+async function openGpu(): Promise<
+  { device: GPUDevice; adapterName: string } | { skipped: string }
+> {
+  if (flag('--no-webgpu')) return { skipped: 'disabled (--no-webgpu)' };
+  let gpu: GPU;
+  try {
+    const spec = 'webgpu';
+    const mod = (await import(/* @vite-ignore */ spec)) as {
+      create: (f: string[]) => GPU;
+      globals: object;
+    };
+    Object.assign(globalThis, mod.globals);
+    gpu = mod.create([]);
+    liveGpus.push(gpu);
+  } catch (e) {
+    return { skipped: `the webgpu package did not load (${(e as Error).message})` };
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return { skipped: 'no WebGPU adapter (no Vulkan driver found)' };
+  const info = adapter.info;
+  const adapterName = `${info.vendor} ${info.architecture} ${info.description}`.trim();
+  if (isSoftwareAdapter(adapter) && !flag('--swiftshader')) {
+    return {
+      skipped: `software adapter (${adapterName}): slower than the CPU path; pass --swiftshader to time it anyway`,
+    };
+  }
+  return { device: await requestTinyMathDevice(adapter), adapterName };
+}
+
+function fmt(x: number, digits = 0): string {
+  return x.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}
+
+async function main(): Promise<void> {
+  if (flag('--write-gpu-bundle')) return writeGpuBundle();
+  const { model, source } = await loadGenerator();
+  const c = model.config;
+  console.log(`TinyMath runtime benchmark`);
+  console.log(
+    `model: ${source} (${fmt(c.parameters)} parameters, ${c.nLayer} layers x ${c.nEmbd}, context ${c.nPositions})`,
+  );
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+
+  const cpu = new CpuBackend(c, model.weights);
+  const gpuInfo = await openGpu();
+  let gpu: WebGpuBackend | null = null;
+  if ('device' in gpuInfo) {
+    gpu = await WebGpuBackend.create(gpuInfo.device, c, model.weights);
+    console.log(`WebGPU: ${gpuInfo.adapterName}`);
+  } else {
+    console.log(`WebGPU: skipped, ${gpuInfo.skipped}`);
+  }
+  const software = 'adapterName' in gpuInfo && /swiftshader/i.test(gpuInfo.adapterName);
+  const results: Record<string, unknown> = {
+    model: source,
+    parameters: c.parameters,
+    webgpu: 'skipped' in gpuInfo ? gpuInfo.skipped : gpuInfo.adapterName,
+  };
+
+  console.log(`\nDecode throughput (tokens/s; one token per row per step, context ~20-80 tokens)`);
+  console.log(
+    `batch | CPU        | WebGPU     | WebGPU/CPU | dispatch bound (${US_PER_DISPATCH} µs x ${gpu?.dispatchesPerStep ?? '-'}/step) | share of bound`,
+  );
+  const decode: Record<string, unknown>[] = [];
+  for (const b of BATCHES) {
+    const steps = quick ? 8 : b === 64 ? 32 : 48;
+    const cpuRate = await decodeThroughput(cpu, model, b, steps);
+    let gpuRate: number | null = null;
+    if (gpu) gpuRate = await decodeThroughput(gpu, model, b, software ? 4 : quick ? 16 : 128);
+    const bound = gpu ? b / ((gpu.dispatchesPerStep * US_PER_DISPATCH) / 1e6) : null;
+    decode.push({ batch: b, cpu: cpuRate, webgpu: gpuRate, bound });
+    console.log(
+      [
+        String(b).padStart(5),
+        fmt(cpuRate).padStart(10),
+        (gpuRate === null ? '-' : fmt(gpuRate)).padStart(10),
+        (gpuRate === null ? '-' : `${fmt(gpuRate / cpuRate, 1)}x`).padStart(10),
+        (bound === null ? '-' : fmt(bound)).padStart(29),
+        (gpuRate === null || bound === null ? '-' : `${fmt((100 * gpuRate) / bound, 1)}%`).padStart(
+          14,
+        ),
+      ].join(' | '),
+    );
+  }
+  results['decode'] = decode;
+  if (gpu) {
+    console.log(
+      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model is one fused kernel); prefill: ${2 * c.nLayer} per call.` +
+        ` Each step also waits for one logits readback (~50 µs on the H100), which the dispatch bound leaves out.`,
+    );
+  }
+
+  const source_ = (b: DecoderBackend) => ({ backend: () => b, failed: (e: unknown) => e });
+  const runs: { name: string; backend: DecoderBackend; n: number; level: number; max: number }[] = [
+    { name: 'CPU', backend: cpu, n: 16, level: 3, max: 160 },
+    { name: 'CPU', backend: cpu, n: 64, level: 5, max: 320 },
+  ];
+  if (gpu && !software) {
+    runs.push(
+      { name: 'WebGPU', backend: gpu, n: 16, level: 3, max: 160 },
+      { name: 'WebGPU', backend: gpu, n: 64, level: 5, max: 320 },
+    );
+  }
+  console.log(
+    `\nBest-of-N sampling (temperature 0.8, until <eos> or the token cap; one shared prompt, prefilled once)`,
+  );
+  const bestOfResults: Record<string, unknown>[] = [];
+  for (const r of quick ? runs.filter((x) => x.n === 16) : runs) {
+    const res = await bestOf(new TinyMathModel(model, source_(r.backend)), r.n, r.level, r.max);
+    bestOfResults.push({ backend: r.name, ...res });
+    const target =
+      r.name === 'CPU' && r.n === 16
+        ? ` (target < 2 s: ${res.seconds < 2 ? 'met' : 'MISSED'})`
+        : '';
+    console.log(
+      `${r.name.padEnd(6)} best-of-${String(r.n).padEnd(2)} level ${r.level}: ${fmt(res.seconds, 2)} s, ${fmt(res.generatedTokens)} tokens` +
+        ` (${fmt(res.generatedTokens / res.seconds)} tok/s), ${res.correct}/${r.n} correct${target}`,
+    );
+  }
+  results['bestOf'] = bestOfResults;
+  const json = option('--json');
+  if (json) writeFileSync(json, JSON.stringify(results, null, 2));
+  gpu?.dispose();
+  if ('device' in gpuInfo) gpuInfo.device.destroy();
+  liveGpus.length = 0;
+}
+
+await main();

@@ -1,0 +1,388 @@
+/**
+ * The CPU backend: the GPT-2 forward pass on Float32Arrays, with a KV cache per batch row.
+ * It is the reference the WebGPU kernels are checked against, and the path used in Node, on
+ * software adapters and after a GPU failure, so it aims to be plain and reasonably fast:
+ * buffers are allocated once per batch, and the matmuls stream the [in, out] weight rows.
+ */
+import { checkFeed, type BatchHandle, type DecoderBackend, type TinyMathConfig } from './backend';
+import type { TinyMathWeights } from './format';
+
+/** out[r, :] (+)= bias + x[r, :] @ w, for w laid out [kDim, mDim] (GPT-2's Conv1D). */
+export function linear(
+  x: Float32Array,
+  rows: number,
+  kDim: number,
+  w: Float32Array,
+  mDim: number,
+  bias: Float32Array,
+  out: Float32Array,
+  accumulate: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const oo = r * mDim;
+    if (accumulate) for (let j = 0; j < mDim; j++) out[oo + j]! += bias[j]!;
+    else for (let j = 0; j < mDim; j++) out[oo + j] = bias[j]!;
+  }
+  let r = 0;
+  // Two rows by four weight rows per pass: each weight load serves two rows, and each load and
+  // store of out[] carries four products (about 1.5x the one-row loop in V8).
+  for (; r + 1 < rows; r += 2) {
+    const xa = r * kDim;
+    const xb = xa + kDim;
+    const oa = r * mDim;
+    const ob = oa + mDim;
+    let k = 0;
+    for (; k + 3 < kDim; k += 4) {
+      const a0 = x[xa + k]!;
+      const a1 = x[xa + k + 1]!;
+      const a2 = x[xa + k + 2]!;
+      const a3 = x[xa + k + 3]!;
+      const b0 = x[xb + k]!;
+      const b1 = x[xb + k + 1]!;
+      const b2 = x[xb + k + 2]!;
+      const b3 = x[xb + k + 3]!;
+      const w0 = k * mDim;
+      const w1 = w0 + mDim;
+      const w2 = w1 + mDim;
+      const w3 = w2 + mDim;
+      for (let j = 0; j < mDim; j++) {
+        const v0 = w[w0 + j]!;
+        const v1 = w[w1 + j]!;
+        const v2 = w[w2 + j]!;
+        const v3 = w[w3 + j]!;
+        out[oa + j]! += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+        out[ob + j]! += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+      }
+    }
+    for (; k < kDim; k++) {
+      const a = x[xa + k]!;
+      const b = x[xb + k]!;
+      const w0 = k * mDim;
+      for (let j = 0; j < mDim; j++) {
+        const v = w[w0 + j]!;
+        out[oa + j]! += a * v;
+        out[ob + j]! += b * v;
+      }
+    }
+  }
+  if (r < rows) {
+    const xo = r * kDim;
+    const oo = r * mDim;
+    let k = 0;
+    for (; k + 3 < kDim; k += 4) {
+      const a0 = x[xo + k]!;
+      const a1 = x[xo + k + 1]!;
+      const a2 = x[xo + k + 2]!;
+      const a3 = x[xo + k + 3]!;
+      const w0 = k * mDim;
+      const w1 = w0 + mDim;
+      const w2 = w1 + mDim;
+      const w3 = w2 + mDim;
+      for (let j = 0; j < mDim; j++) {
+        out[oo + j]! += a0 * w[w0 + j]! + a1 * w[w1 + j]! + a2 * w[w2 + j]! + a3 * w[w3 + j]!;
+      }
+    }
+    for (; k < kDim; k++) {
+      const a = x[xo + k]!;
+      const w0 = k * mDim;
+      for (let j = 0; j < mDim; j++) out[oo + j]! += a * w[w0 + j]!;
+    }
+  }
+}
+
+/** LayerNorm of each of `rows` vectors of length d (biased variance, like PyTorch). */
+export function layerNorm(
+  x: Float32Array,
+  rows: number,
+  d: number,
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+  out: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    let mean = 0;
+    for (let i = 0; i < d; i++) mean += x[o + i]!;
+    mean /= d;
+    let variance = 0;
+    for (let i = 0; i < d; i++) {
+      const c = x[o + i]! - mean;
+      variance += c * c;
+    }
+    const inv = 1 / Math.sqrt(variance / d + eps);
+    for (let i = 0; i < d; i++) out[o + i] = (x[o + i]! - mean) * inv * weight[i]! + bias[i]!;
+  }
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation (GPT-2's "gelu_new"), in place. */
+export function geluNew(x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    x[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)));
+  }
+}
+
+const CPU_KV_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** Above this many tokens, a prefill is split so that one call never blocks for long. */
+const PREFILL_CHUNK = 512;
+
+export class CpuBackend implements DecoderBackend {
+  readonly name = 'cpu' as const;
+  readonly dispatchesPerStep = 0;
+  private disposed = false;
+
+  /**
+   * @param config the model's shape (from config.json)
+   * @param weights float32 weights from the export; kept by reference, not copied
+   */
+  constructor(
+    readonly config: TinyMathConfig,
+    readonly weights: TinyMathWeights,
+  ) {}
+
+  async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {
+    if (this.disposed) throw new Error('TinyMath CPU backend: used after dispose()');
+    return new CpuBatch(this.config, this.weights, batchSize, maxLength);
+  }
+
+  /** Keeps one batch's KV cache under ~256 MB. */
+  maxBatchSize(maxLength: number): number {
+    const perRow = 2 * this.config.nLayer * maxLength * this.config.nEmbd * 4;
+    return Math.max(1, Math.floor(CPU_KV_BUDGET_BYTES / perRow));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+class CpuBatch implements BatchHandle {
+  private readonly lengths: Int32Array;
+  /** Per layer, [batch, maxLength, D]. */
+  private readonly keys: Float32Array[];
+  private readonly values: Float32Array[];
+  private capacity = 0;
+  private x = new Float32Array(0);
+  private h = new Float32Array(0);
+  private qkv = new Float32Array(0);
+  private att = new Float32Array(0);
+  private mlp = new Float32Array(0);
+  private scores: Float32Array;
+  private released = false;
+
+  constructor(
+    private readonly config: TinyMathConfig,
+    private readonly weights: TinyMathWeights,
+    readonly batchSize: number,
+    readonly maxLength: number,
+  ) {
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`TinyMath batch: bad batch size ${batchSize}`);
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > config.nPositions) {
+      throw new Error(
+        `TinyMath batch: maxLength ${maxLength} must be in 1..${config.nPositions} (the context length)`,
+      );
+    }
+    const size = batchSize * maxLength * config.nEmbd;
+    this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+    this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+    this.lengths = new Int32Array(batchSize);
+    this.scores = new Float32Array(maxLength);
+  }
+
+  length(row: number): number {
+    return this.lengths[row] ?? 0;
+  }
+
+  step(rows: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
+    return this.prefill(
+      rows,
+      tokens.map((t) => [t]),
+    );
+  }
+
+  async prefill(
+    rows: readonly number[],
+    tokens: readonly (readonly number[])[],
+  ): Promise<Float32Array> {
+    this.checkLive();
+    checkFeed(
+      this,
+      rows,
+      tokens.map((t) => t.length),
+      this.config.vocabSize,
+      tokens,
+    );
+    let total = 0;
+    for (const t of tokens) total += t.length;
+    const V = this.config.vocabSize;
+    const logits = new Float32Array(total * V);
+    // Entries in row order, then position order: a chunk boundary inside a row is fine
+    // because the earlier positions' keys and values are already in the cache.
+    const entryRow = new Int32Array(total);
+    const entryToken = new Int32Array(total);
+    let n = 0;
+    rows.forEach((row, i) => {
+      for (const t of tokens[i]!) {
+        entryRow[n] = row;
+        entryToken[n] = t;
+        n++;
+      }
+    });
+    for (let start = 0; start < total; start += PREFILL_CHUNK) {
+      const end = Math.min(total, start + PREFILL_CHUNK);
+      this.forward(
+        entryRow.subarray(start, end),
+        entryToken.subarray(start, end),
+        logits.subarray(start * V, end * V),
+      );
+      if (end < total) await yieldToEventLoop();
+    }
+    return logits;
+  }
+
+  fork(source: number, targets: readonly number[]): Promise<void> {
+    this.checkLive();
+    const len = this.length(source);
+    const D = this.config.nEmbd;
+    const stride = this.maxLength * D;
+    for (const t of targets) {
+      if (t < 0 || t >= this.batchSize)
+        throw new Error(`TinyMath batch: row ${t} is outside the batch of ${this.batchSize}`);
+      if (t === source) continue;
+      for (let l = 0; l < this.config.nLayer; l++) {
+        this.keys[l]!.copyWithin(t * stride, source * stride, source * stride + len * D);
+        this.values[l]!.copyWithin(t * stride, source * stride, source * stride + len * D);
+      }
+      this.lengths[t] = len;
+    }
+    return Promise.resolve();
+  }
+
+  release(): void {
+    this.released = true;
+  }
+
+  private checkLive(): void {
+    if (this.released) throw new Error('TinyMath batch: used after release()');
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.capacity) return;
+    const D = this.config.nEmbd;
+    this.capacity = n;
+    this.x = new Float32Array(n * D);
+    this.h = new Float32Array(n * D);
+    this.qkv = new Float32Array(n * 3 * D);
+    this.att = new Float32Array(n * D);
+    this.mlp = new Float32Array(n * 4 * D);
+  }
+
+  /** One forward pass over `n` (row, token) entries, each at its row's next position. */
+  private forward(entryRow: Int32Array, entryToken: Int32Array, logits: Float32Array): void {
+    const n = entryRow.length;
+    const { nEmbd: D, nHead, vocabSize: V, layerNormEpsilon: eps } = this.config;
+    const hd = D / nHead;
+    const scale = 1 / Math.sqrt(hd);
+    const w = this.weights;
+    this.ensureCapacity(n);
+    const { x, h, qkv, att, mlp } = this;
+    const pos = new Int32Array(n);
+    for (let e = 0; e < n; e++) {
+      const row = entryRow[e]!;
+      const p = this.lengths[row]!;
+      pos[e] = p;
+      this.lengths[row] = p + 1;
+      const te = entryToken[e]! * D;
+      const pe = p * D;
+      for (let i = 0; i < D; i++) x[e * D + i] = w.wte[te + i]! + w.wpe[pe + i]!;
+    }
+    const rowStride = this.maxLength * D;
+    for (let l = 0; l < this.config.nLayer; l++) {
+      const lw = w.layers[l]!;
+      const K = this.keys[l]!;
+      const Vc = this.values[l]!;
+      layerNorm(x, n, D, lw.ln1Weight, lw.ln1Bias, eps, h);
+      linear(h, n, D, lw.attnWeight, 3 * D, lw.attnBias, qkv, false);
+      // Write every entry's key and value first: a prefill entry attends to earlier entries of this call.
+      for (let e = 0; e < n; e++) {
+        const at = entryRow[e]! * rowStride + pos[e]! * D;
+        K.set(qkv.subarray(e * 3 * D + D, e * 3 * D + 2 * D), at);
+        Vc.set(qkv.subarray(e * 3 * D + 2 * D, e * 3 * D + 3 * D), at);
+      }
+      const scores = this.scores;
+      for (let e = 0; e < n; e++) {
+        const base = entryRow[e]! * rowStride;
+        const last = pos[e]!;
+        for (let head = 0; head < nHead; head++) {
+          const qo = e * 3 * D + head * hd;
+          let max = -Infinity;
+          for (let t = 0; t <= last; t++) {
+            const ko = base + t * D + head * hd;
+            let s = 0;
+            for (let i = 0; i < hd; i++) s += qkv[qo + i]! * K[ko + i]!;
+            s *= scale;
+            scores[t] = s;
+            if (s > max) max = s;
+          }
+          let sum = 0;
+          for (let t = 0; t <= last; t++) {
+            const p = Math.exp(scores[t]! - max);
+            scores[t] = p;
+            sum += p;
+          }
+          const ao = e * D + head * hd;
+          for (let i = 0; i < hd; i++) att[ao + i] = 0;
+          for (let t = 0; t <= last; t++) {
+            const p = scores[t]! / sum;
+            const vo = base + t * D + head * hd;
+            for (let i = 0; i < hd; i++) att[ao + i]! += p * Vc[vo + i]!;
+          }
+        }
+      }
+      linear(att, n, D, lw.attnProjWeight, D, lw.attnProjBias, x, true);
+      layerNorm(x, n, D, lw.ln2Weight, lw.ln2Bias, eps, h);
+      linear(h, n, D, lw.fcWeight, 4 * D, lw.fcBias, mlp, false);
+      geluNew(mlp, n * 4 * D);
+      linear(mlp, n, 4 * D, lw.mlpProjWeight, D, lw.mlpProjBias, x, true);
+    }
+    layerNorm(x, n, D, w.lnFWeight, w.lnFBias, eps, h);
+    // Tied output embedding: logits = h @ wte^T, wte stored [V, D].
+    for (let e = 0; e < n; e++) {
+      const ho = e * D;
+      for (let j = 0; j < V; j++) {
+        const wo = j * D;
+        let s = 0;
+        for (let i = 0; i < D; i++) s += h[ho + i]! * w.wte[wo + i]!;
+        logits[e * V + j] = s;
+      }
+    }
+  }
+}
+
+/**
+ * Let the event loop run (an abort message, a UI event in the page). A resolved promise is not
+ * enough: it only drains microtasks. MessageChannel avoids setTimeout's 4 ms clamp in browsers.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') {
+    const setImmediate = g.setImmediate;
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

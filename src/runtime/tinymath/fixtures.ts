@@ -1,0 +1,110 @@
+/**
+ * Synthetic TinyMath exports with seeded random weights, for tests, the benchmark and the
+ * parity page. They have the real vocabulary and file layout, so every code path (parsing,
+ * validation, both backends, sampling) runs without a trained model; they say nothing about
+ * quality. Never shown to users as "the model".
+ */
+import { Rng } from '../../engine/random';
+import { countParameters, expectedShapes, type ExportFiles } from './format';
+import { encodeSafetensors } from './safetensors';
+
+/** The TinyMath character vocabulary (training/tinymath/tokenizer.py). */
+export const TINYMATH_VOCAB = ['<pad>', '<eos>', ...'\n0123456789+-*=,:QA?'];
+
+export interface SyntheticShape {
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nPositions: number;
+  role?: 'generator' | 'prm';
+  /** Standard deviation of the matrices; larger values give larger, more peaked logits. */
+  scale?: number;
+}
+
+/** A plausible tokenizer.json for the TinyMath vocabulary. */
+export function tokenizerJson(): string {
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: [
+      { id: 0, content: '<pad>', special: true },
+      { id: 1, content: '<eos>', special: true },
+    ],
+    model: {
+      type: 'BPE',
+      vocab: Object.fromEntries(TINYMATH_VOCAB.map((s, i) => [s, i])),
+      merges: [],
+    },
+  });
+}
+
+/** config.json for a shape, in the export's format. */
+export function configJson(shape: SyntheticShape): string {
+  const role = shape.role ?? 'generator';
+  const c = { vocabSize: TINYMATH_VOCAB.length, ...shape };
+  return JSON.stringify({
+    model_type: 'gpt2',
+    vocab_size: c.vocabSize,
+    n_positions: c.nPositions,
+    n_embd: c.nEmbd,
+    n_layer: c.nLayer,
+    n_head: c.nHead,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    eos_token_id: 1,
+    pad_token_id: 0,
+    ttc_lab: {
+      format_version: 1,
+      role,
+      parameters: countParameters(c),
+      prm: role === 'prm' ? { tag: '?', good: '+', bad: '-' } : null,
+    },
+  });
+}
+
+/** Gaussian-ish noise from the seeded Rng (sum of uniforms; exact shape does not matter). */
+function noise(rng: Rng, n: number, std: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * std;
+  return out;
+}
+
+/** The tensors of a synthetic export, by name (LayerNorm weights near 1, other tensors noise). */
+export function syntheticTensors(
+  shape: SyntheticShape,
+  seed: number,
+): { name: string; shape: number[]; data: Float32Array }[] {
+  const rng = new Rng(seed);
+  const scale = shape.scale ?? 0.3;
+  const cfg = {
+    vocabSize: TINYMATH_VOCAB.length,
+    nPositions: shape.nPositions,
+    nEmbd: shape.nEmbd,
+    nLayer: shape.nLayer,
+    nHead: shape.nHead,
+    layerNormEpsilon: 1e-5,
+    role: shape.role ?? 'generator',
+    parameters: 0,
+  };
+  return [...expectedShapes(cfg)].map(([name, dims]) => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (/ln_[12f]\.weight$/.test(name)) data = noise(rng, n, 0.2).map((v) => 1 + v);
+    else if (dims.length === 1) data = noise(rng, n, 0.1);
+    else data = noise(rng, n, scale);
+    return { name, shape: dims, data };
+  });
+}
+
+/** A whole synthetic export (float32 safetensors). */
+export function syntheticExport(
+  shape: SyntheticShape,
+  seed: number,
+  name = 'synthetic-tinymath',
+): ExportFiles {
+  return {
+    name,
+    config: configJson(shape),
+    tokenizer: tokenizerJson(),
+    safetensors: encodeSafetensors(syntheticTensors(shape, seed)),
+  };
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { syntheticExport, syntheticTensors } from './fixtures';
+import { parseExport, ModelFormatError } from './format';
+import { encodeSafetensors, halfToFloat32, parseSafetensors } from './safetensors';
+
+const SHAPE = { nEmbd: 16, nLayer: 2, nHead: 2, nPositions: 32 };
+
+function withTensors(
+  mutate: (ts: ReturnType<typeof syntheticTensors>) => ReturnType<typeof syntheticTensors>,
+) {
+  const files = syntheticExport(SHAPE, 1, 'tinymath-gen');
+  return { ...files, safetensors: encodeSafetensors(mutate(syntheticTensors(SHAPE, 1))) };
+}
+
+describe('safetensors', () => {
+  it('converts half floats exactly', () => {
+    // 1.0, -2.0, 65504 (max half), 2^-24 (smallest subnormal), +inf
+    const words = new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00]);
+    expect([...halfToFloat32(words)]).toEqual([1, -2, 65504, 2 ** -24, Infinity]);
+  });
+
+  it('reads back what it wrote, whatever the header padding', () => {
+    const t = { name: 'a', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) };
+    const parsed = parseSafetensors(encodeSafetensors([t]), 'x.safetensors').get('a');
+    expect(parsed?.shape).toEqual([2, 3]);
+    expect([...(parsed?.data ?? [])]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('names the file and the tensor when the file is truncated', () => {
+    const bytes = encodeSafetensors(syntheticTensors(SHAPE, 1));
+    const cut = bytes.slice(0, bytes.byteLength - 10);
+    expect(() => parseSafetensors(cut, 'tinymath-gen/model.safetensors')).toThrow(
+      /tinymath-gen\/model\.safetensors: file is truncated: tensor "transformer\.h\.1\.mlp\.c_proj\.bias"/,
+    );
+  });
+
+  it('reports a truncated header', () => {
+    const bytes = encodeSafetensors(syntheticTensors(SHAPE, 1)).slice(0, 40);
+    expect(() => parseSafetensors(bytes, 'm.safetensors')).toThrow(
+      /m\.safetensors: file is truncated/,
+    );
+  });
+
+  it('rejects an unsupported dtype, naming the tensor', () => {
+    const json = JSON.stringify({ w: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } });
+    const header = new TextEncoder().encode(json);
+    const bytes = new Uint8Array(8 + header.byteLength + 8);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.byteLength), true);
+    bytes.set(header, 8);
+    expect(() => parseSafetensors(bytes, 'f.safetensors')).toThrow(
+      /f\.safetensors: tensor "w" has dtype I64/,
+    );
+  });
+});
+
+describe('parseExport', () => {
+  it('accepts a well-formed export', () => {
+    const e = parseExport(syntheticExport(SHAPE, 1, 'tinymath-gen'), 'generator');
+    expect(e.config.nEmbd).toBe(16);
+    expect(e.weights.layers).toHaveLength(2);
+    expect(e.tokenizer.encode('Q:1+2')).toEqual([19, 18, 4, 13, 5]);
+    expect(e.tokenizer.decode([19, 18, 1, 4])).toBe('Q:1');
+  });
+
+  it('names the file and the tensor for a missing tensor', () => {
+    const files = withTensors((ts) => ts.filter((t) => t.name !== 'transformer.h.1.mlp.c_fc.bias'));
+    expect(() => parseExport(files)).toThrow(
+      /tinymath-gen\/model\.safetensors: tensor "transformer\.h\.1\.mlp\.c_fc\.bias" is missing/,
+    );
+  });
+
+  it('names the file and the tensor for a wrong shape', () => {
+    const files = withTensors((ts) =>
+      ts.map((t) =>
+        t.name === 'transformer.h.0.attn.c_attn.weight'
+          ? { ...t, shape: [16, 32], data: t.data.subarray(0, 512) }
+          : t,
+      ),
+    );
+    expect(() => parseExport(files)).toThrow(
+      /tinymath-gen\/model\.safetensors: tensor "transformer\.h\.0\.attn\.c_attn\.weight" has shape \[16,32\], expected \[16,48\]/,
+    );
+  });
+
+  it('rejects a config whose role does not match the folder', () => {
+    expect(() =>
+      parseExport(syntheticExport({ ...SHAPE, role: 'prm' }, 1, 'tinymath-gen'), 'generator'),
+    ).toThrow(/tinymath-gen\/config\.json: ttc_lab\.role is "prm"/);
+  });
+
+  it('rejects an unknown format version', () => {
+    const files = syntheticExport(SHAPE, 1, 'tinymath-gen');
+    const cfg = JSON.parse(files.config) as { ttc_lab: { format_version: number } };
+    cfg.ttc_lab.format_version = 99;
+    expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(ModelFormatError);
+  });
+
+  it('rejects a vocabulary size that disagrees with the tokenizer', () => {
+    const files = syntheticExport(SHAPE, 1, 'tinymath-gen');
+    const cfg = JSON.parse(files.config) as { vocab_size: number };
+    cfg.vocab_size = 30;
+    expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(
+      /tokenizer\.json: has 22 tokens/,
+    );
+  });
+
+  it('maps the PRM judgement tokens', () => {
+    const e = parseExport(syntheticExport({ ...SHAPE, role: 'prm' }, 1, 'tinymath-prm'), 'prm');
+    expect(e.prmTokens).toEqual({ tag: 21, good: 13, bad: 14 });
+  });
+
+  it('says which character is outside the vocabulary', () => {
+    const e = parseExport(syntheticExport(SHAPE, 1));
+    expect(() => e.tokenizer.encode('Q:1/2', 'prompt')).toThrow(/cannot read "\/" in the prompt/);
+  });
+});

@@ -1,0 +1,392 @@
+/**
+ * WGSL for the TinyMath forward pass, generated per model shape (sizes become constants).
+ * f32 only: no `shader-f16` needed.
+ *
+ * One workgroup owns one (row, position) job and keeps its activations in workgroup memory.
+ * A model of ~1M parameters is bound by dispatch count, not arithmetic, so:
+ * - `decode` runs the WHOLE model for one new token per row in ONE dispatch. That is legal
+ *   because a row's attention only reads its own cache, which this same workgroup writes
+ *   (earlier positions in earlier steps, this position just before, behind a storageBarrier).
+ * - `prefill_a` / `prefill_b` split each layer at the attention: a prompt's positions attend to
+ *   each other's keys, written by other workgroups, so a dispatch boundary is needed there
+ *   (2 dispatches per layer, any number of positions per row).
+ */
+import type { TinyMathConfig } from './backend';
+
+/** Threads per workgroup; a power of two for the tree reductions. */
+export const WORKGROUP = 128;
+
+/** The workgroup copy of the job (a vec4<u32>), in 4-byte words. */
+const JOB_FLOATS = 4;
+
+/** Float offsets of each tensor in the packed weight buffer. */
+export interface WeightLayout {
+  wte: number;
+  wpe: number;
+  lnFWeight: number;
+  lnFBias: number;
+  layerBase: number;
+  layerSize: number;
+  /** Offsets inside one layer. */
+  layer: {
+    ln1Weight: number;
+    ln1Bias: number;
+    attnWeight: number;
+    attnBias: number;
+    attnProjWeight: number;
+    attnProjBias: number;
+    ln2Weight: number;
+    ln2Bias: number;
+    fcWeight: number;
+    fcBias: number;
+    mlpProjWeight: number;
+    mlpProjBias: number;
+  };
+  total: number;
+}
+
+export function weightLayout(c: TinyMathConfig): WeightLayout {
+  const D = c.nEmbd;
+  let at = 0;
+  const take = (n: number): number => {
+    const o = at;
+    at += n;
+    return o;
+  };
+  const wte = take(c.vocabSize * D);
+  const wpe = take(c.nPositions * D);
+  const lnFWeight = take(D);
+  const lnFBias = take(D);
+  const layerBase = at;
+  at = 0;
+  const layer = {
+    ln1Weight: take(D),
+    ln1Bias: take(D),
+    attnWeight: take(D * 3 * D),
+    attnBias: take(3 * D),
+    attnProjWeight: take(D * D),
+    attnProjBias: take(D),
+    ln2Weight: take(D),
+    ln2Bias: take(D),
+    fcWeight: take(D * 4 * D),
+    fcBias: take(4 * D),
+    mlpProjWeight: take(4 * D * D),
+    mlpProjBias: take(D),
+  };
+  const layerSize = at;
+  return {
+    wte,
+    wpe,
+    lnFWeight,
+    lnFBias,
+    layerBase,
+    layerSize,
+    layer,
+    total: layerBase + c.nLayer * layerSize,
+  };
+}
+
+/**
+ * Positions whose attention scores sit in workgroup memory at once; longer rows are processed
+ * in tiles with an online softmax. Sized to the device's workgroup memory (16 KB is the floor
+ * every WebGPU device offers), so a 1024-position context never needs more.
+ */
+export function scoreTile(c: TinyMathConfig, maxWorkgroupBytes: number): number {
+  const floats =
+    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + WORKGROUP + JOB_FLOATS);
+  return Math.max(0, Math.min(c.nPositions, Math.floor(floats / c.nHead)));
+}
+
+/** Workgroup memory the kernels need, in bytes (checked against the device's limit). */
+export function workgroupBytes(c: TinyMathConfig, tile: number): number {
+  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + WORKGROUP + JOB_FLOATS);
+}
+
+const f = (x: number): string => {
+  const s = String(x);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+};
+
+/**
+ * The WGSL module for one model shape.
+ * @param tile positions per attention tile (scoreTile())
+ */
+export function tinyMathWgsl(c: TinyMathConfig, tile: number): string {
+  const L = weightLayout(c);
+  const D = c.nEmbd;
+  const lw = L.layer;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+const FF: u32 = ${4 * D}u;
+const H: u32 = ${c.nHead}u;
+const HD: u32 = ${D / c.nHead}u;
+const V: u32 = ${c.vocabSize}u;
+const P: u32 = ${c.nPositions}u;
+const NL: u32 = ${c.nLayer}u;
+const WG: u32 = ${WORKGROUP}u;
+const TILE: u32 = ${tile}u;
+// Output dimensions each thread owns in the attention sum.
+const OWN: u32 = ${Math.ceil(D / WORKGROUP)}u;
+const EPS: f32 = ${f(c.layerNormEpsilon)};
+const SCALE: f32 = ${f(1 / Math.sqrt(D / c.nHead))};
+const WTE: u32 = ${L.wte}u;
+const WPE: u32 = ${L.wpe}u;
+const LNF_W: u32 = ${L.lnFWeight}u;
+const LNF_B: u32 = ${L.lnFBias}u;
+const LAYER_BASE: u32 = ${L.layerBase}u;
+const LAYER_SIZE: u32 = ${L.layerSize}u;
+const LN1_W: u32 = ${lw.ln1Weight}u;
+const LN1_B: u32 = ${lw.ln1Bias}u;
+const ATTN_W: u32 = ${lw.attnWeight}u;
+const ATTN_B: u32 = ${lw.attnBias}u;
+const APROJ_W: u32 = ${lw.attnProjWeight}u;
+const APROJ_B: u32 = ${lw.attnProjBias}u;
+const LN2_W: u32 = ${lw.ln2Weight}u;
+const LN2_B: u32 = ${lw.ln2Bias}u;
+const FC_W: u32 = ${lw.fcWeight}u;
+const FC_B: u32 = ${lw.fcBias}u;
+const MPROJ_W: u32 = ${lw.mlpProjWeight}u;
+const MPROJ_B: u32 = ${lw.mlpProjBias}u;
+
+struct Params {
+  layer: u32,
+  job_count: u32,
+  max_len: u32,
+  batch: u32,
+}
+
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read_write> kcache: array<f32>;
+@group(0) @binding(2) var<storage, read_write> vcache: array<f32>;
+// Each job: row, position, token, unused.
+@group(0) @binding(3) var<storage, read> jobs: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> xbuf: array<f32>;
+@group(0) @binding(5) var<storage, read_write> qbuf: array<f32>;
+@group(0) @binding(6) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+var<workgroup> xs: array<f32, D>;
+var<workgroup> hs: array<f32, D>;
+var<workgroup> qs: array<f32, D>;
+var<workgroup> ms: array<f32, FF>;
+var<workgroup> sc: array<f32, ${c.nHead * tile}>;
+var<workgroup> red: array<f32, WG>;
+var<workgroup> wjob: vec4<u32>;
+
+// The job as a workgroup-uniform value: its position bounds loops that contain barriers.
+fn load_job(j: u32, tid: u32) -> vec4<u32> {
+  if (tid == 0u) { wjob = jobs[j]; }
+  return workgroupUniformLoad(&wjob);
+}
+
+fn reduce_sum(v: f32, tid: u32) -> f32 {
+  red[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (tid < s) { red[tid] = red[tid] + red[tid + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_max(v: f32, tid: u32) -> f32 {
+  red[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (tid < s) { red[tid] = max(red[tid], red[tid + s]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+// hs = LayerNorm(xs) with weight/bias at W[w_off], W[b_off].
+fn layer_norm(w_off: u32, b_off: u32, tid: u32) {
+  var s = 0.0;
+  for (var i = tid; i < D; i += WG) { s += xs[i]; }
+  let mean = reduce_sum(s, tid) / f32(D);
+  var q = 0.0;
+  for (var i = tid; i < D; i += WG) { let c = xs[i] - mean; q += c * c; }
+  let inv = 1.0 / sqrt(reduce_sum(q, tid) / f32(D) + EPS);
+  for (var i = tid; i < D; i += WG) { hs[i] = (xs[i] - mean) * inv * W[w_off + i] + W[b_off + i]; }
+  workgroupBarrier();
+}
+
+fn gelu_new(x: f32) -> f32 {
+  // tanh saturates long before 15; clamping keeps drivers that compute tanh via exp from overflowing.
+  let u = clamp(0.7978845608028654 * (x + 0.044715 * x * x * x), -15.0, 15.0);
+  return 0.5 * x * (1.0 + tanh(u));
+}
+
+fn kv_base(layer: u32, row: u32, pos: u32) -> u32 {
+  return ((layer * params.batch + row) * params.max_len + pos) * D;
+}
+
+fn embed(token: u32, pos: u32, tid: u32) {
+  for (var i = tid; i < D; i += WG) { xs[i] = W[WTE + token * D + i] + W[WPE + pos * D + i]; }
+  workgroupBarrier();
+}
+
+// LN1, then q into qs and k, v into the cache at (row, pos).
+fn qkv(layer: u32, row: u32, pos: u32, tid: u32) {
+  let base = LAYER_BASE + layer * LAYER_SIZE;
+  layer_norm(base + LN1_W, base + LN1_B, tid);
+  let kv = kv_base(layer, row, pos);
+  for (var o = tid; o < 3u * D; o += WG) {
+    var acc = W[base + ATTN_B + o];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + ATTN_W + k * 3u * D + o]; }
+    if (o < D) {
+      qs[o] = acc;
+    } else if (o < 2u * D) {
+      kcache[kv + o - D] = acc;
+    } else {
+      vcache[kv + o - 2u * D] = acc;
+    }
+  }
+}
+
+// Attention over the row's cache (positions 0..pos), projection, residual, then the MLP block.
+fn attend_mlp(layer: u32, row: u32, pos: u32, tid: u32) {
+  let base = LAYER_BASE + layer * LAYER_SIZE;
+  let len = pos + 1u;
+  // Online softmax over tiles of TILE positions: running max m and normaliser z per head,
+  // and each thread's share of the weighted sum of values, rescaled when the max grows.
+  var m: array<f32, H>;
+  var z: array<f32, H>;
+  var corr: array<f32, H>;
+  var acc: array<f32, OWN>;
+  for (var h = 0u; h < H; h++) { m[h] = -3.0e38; z[h] = 0.0; }
+  for (var k = 0u; k < OWN; k++) { acc[k] = 0.0; }
+  // len is workgroup-uniform (the job comes through workgroupUniformLoad), so barriers in this loop are legal.
+  for (var t0 = 0u; t0 < len; t0 += TILE) {
+    let tl = min(TILE, len - t0);
+    for (var idx = tid; idx < H * tl; idx += WG) {
+      let h = idx / tl;
+      let i = idx - h * tl;
+      let kb = kv_base(layer, row, t0 + i) + h * HD;
+      var s = 0.0;
+      for (var d = 0u; d < HD; d++) { s += qs[h * HD + d] * kcache[kb + d]; }
+      sc[h * TILE + i] = s * SCALE;
+    }
+    workgroupBarrier();
+    for (var h = 0u; h < H; h++) {
+      var tm = -3.0e38;
+      for (var i = tid; i < tl; i += WG) { tm = max(tm, sc[h * TILE + i]); }
+      let nm = max(m[h], reduce_max(tm, tid));
+      var part = 0.0;
+      for (var i = tid; i < tl; i += WG) {
+        let e = exp(sc[h * TILE + i] - nm);
+        sc[h * TILE + i] = e;
+        part += e;
+      }
+      corr[h] = exp(m[h] - nm);
+      z[h] = z[h] * corr[h] + reduce_sum(part, tid);
+      m[h] = nm;
+    }
+    for (var k = 0u; k < OWN; k++) {
+      let o = tid + k * WG;
+      if (o < D) {
+        let h = o / HD;
+        var a = acc[k] * corr[h];
+        for (var i = 0u; i < tl; i++) { a += sc[h * TILE + i] * vcache[kv_base(layer, row, t0 + i) + o]; }
+        acc[k] = a;
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var k = 0u; k < OWN; k++) {
+    let o = tid + k * WG;
+    if (o < D) { hs[o] = acc[k] / z[o / HD]; }
+  }
+  workgroupBarrier();
+  for (var o = tid; o < D; o += WG) {
+    var acc = W[base + APROJ_B + o];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + APROJ_W + k * D + o]; }
+    xs[o] = xs[o] + acc;
+  }
+  workgroupBarrier();
+  layer_norm(base + LN2_W, base + LN2_B, tid);
+  for (var o = tid; o < FF; o += WG) {
+    var acc = W[base + FC_B + o];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + FC_W + k * FF + o]; }
+    ms[o] = gelu_new(acc);
+  }
+  workgroupBarrier();
+  for (var o = tid; o < D; o += WG) {
+    var acc = W[base + MPROJ_B + o];
+    for (var k = 0u; k < FF; k++) { acc += ms[k] * W[base + MPROJ_W + k * D + o]; }
+    xs[o] = xs[o] + acc;
+  }
+  workgroupBarrier();
+}
+
+// Final LayerNorm and tied output embedding for job j.
+fn head(j: u32, tid: u32) {
+  layer_norm(LNF_W, LNF_B, tid);
+  for (var v = tid; v < V; v += WG) {
+    var acc = 0.0;
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[WTE + v * D + k]; }
+    logits[j * V + v] = acc;
+  }
+}
+
+fn job_index(wid: vec3<u32>) -> u32 {
+  return wid.x + wid.y * 65535u;
+}
+
+@compute @workgroup_size(WG)
+fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let job = load_job(j, tid);
+  embed(job.z, job.y, tid);
+  for (var layer = 0u; layer < NL; layer++) {
+    qkv(layer, job.x, job.y, tid);
+    // This workgroup's own key and value must be visible to its attention.
+    storageBarrier();
+    workgroupBarrier();
+    attend_mlp(layer, job.x, job.y, tid);
+  }
+  head(j, tid);
+}
+
+@compute @workgroup_size(WG)
+fn prefill_a(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let job = load_job(j, tid);
+  if (params.layer == 0u) {
+    embed(job.z, job.y, tid);
+  } else {
+    for (var i = tid; i < D; i += WG) { xs[i] = xbuf[j * D + i]; }
+    workgroupBarrier();
+  }
+  qkv(params.layer, job.x, job.y, tid);
+  for (var i = tid; i < D; i += WG) {
+    qbuf[j * D + i] = qs[i];
+    xbuf[j * D + i] = xs[i];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn prefill_b(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let job = load_job(j, tid);
+  for (var i = tid; i < D; i += WG) {
+    xs[i] = xbuf[j * D + i];
+    qs[i] = qbuf[j * D + i];
+  }
+  workgroupBarrier();
+  attend_mlp(params.layer, job.x, job.y, tid);
+  if (params.layer + 1u == NL) {
+    head(j, tid);
+  } else {
+    for (var i = tid; i < D; i += WG) { xbuf[j * D + i] = xs[i]; }
+  }
+}
+`;
+}

@@ -1,0 +1,261 @@
+/**
+ * TinyMathModel: the embedded generator as a LanguageModel. Many prompts decode as one batch;
+ * identical prompts (best-of-N) are prefilled once and forked. Sampling happens here on the
+ * CPU whatever the backend, from each completion's own random stream.
+ */
+import { Rng, deriveSeed } from '../../engine/random';
+import type {
+  Completion,
+  FinishReason,
+  GenerateRequest,
+  LanguageModel,
+  ModelCapabilities,
+} from '../../engine/types';
+import type { DecoderBackend } from './backend';
+import { yieldToEventLoop } from './cpu';
+import type { TinyMathExport } from './format';
+import { findStop, logSumExp, sampleToken } from './sampling';
+
+/** Where a model gets its backend; the runtime swaps it to the CPU after a GPU failure. */
+export interface BackendSource {
+  backend(role: 'generator' | 'prm'): DecoderBackend;
+  /** Called with any error a backend threw; returns the error the caller should see. */
+  failed(error: unknown): unknown;
+}
+
+export const MAX_STOP_STRINGS = 16;
+
+/** The PRM's step tag (docs/model-format.md); the generator never writes it. */
+export const PRM_TAG = '?';
+
+/** "0.8M", "28K": the size in a label. */
+export function formatParameterCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e5) return `${(n / 1e6).toFixed(2).replace(/0$/, '')}M`;
+  return `${Math.round(n / 1e3)}K`;
+}
+
+export function backendLabel(name: 'cpu' | 'webgpu'): string {
+  return name === 'cpu' ? 'CPU' : 'WebGPU';
+}
+
+/** Yield to the event loop at least this often on the CPU path, so an abort gets through. */
+const YIELD_EVERY_MS = 12;
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+interface RowState {
+  prompt: number[];
+  text: string;
+  generated: number;
+  logprobs: number[];
+  finish: FinishReason | null;
+  rng: Rng;
+}
+
+export class TinyMathModel implements LanguageModel {
+  readonly id: string;
+  readonly parameterCount: number;
+
+  /**
+   * @param model the parsed generator export
+   * @param source gives the current backend (CPU or WebGPU) at each call
+   */
+  constructor(
+    private readonly model: TinyMathExport,
+    private readonly source: BackendSource,
+  ) {
+    this.id = model.name;
+    this.parameterCount = model.config.parameters;
+  }
+
+  /** The backend in use right now ("cpu" or "webgpu"). */
+  get backendName(): 'cpu' | 'webgpu' {
+    return this.source.backend('generator').name;
+  }
+
+  get label(): string {
+    return `TinyMath ${formatParameterCount(this.parameterCount)} (${backendLabel(this.backendName)})`;
+  }
+
+  get capabilities(): ModelCapabilities {
+    return {
+      batching: true,
+      maxBatch: this.backendName === 'webgpu' ? 256 : 64,
+      logprobs: true,
+      topLogprobs: this.model.config.vocabSize,
+      maxStopStrings: MAX_STOP_STRINGS,
+      contextLength: this.model.config.nPositions,
+    };
+  }
+
+  /**
+   * Continue each prompt independently. Completion i samples from `deriveSeed(seed, i)`.
+   * The text excludes `<eos>` but includes a stop string that ended it; completionTokens counts
+   * every sampled token (an `<eos>` too, since it was computed). Log-probabilities are those of
+   * the model's own distribution (before temperature and top-p). An abort ends every unfinished
+   * completion with finishReason `aborted` and the text so far.
+   * @throws Error for a prompt that does not fit the context, an empty prompt, or a character
+   *   outside the vocabulary; a BackendLostError-derived error if the GPU failed mid-run
+   */
+  async generate(request: GenerateRequest): Promise<Completion[]> {
+    const { prompts, maxTokens, temperature, topP } = request;
+    const stops = (request.stop ?? []).filter((s) => s.length > 0);
+    if (stops.length > MAX_STOP_STRINGS)
+      throw new Error(
+        `TinyMath takes at most ${MAX_STOP_STRINGS} stop strings (got ${stops.length})`,
+      );
+    if (!Number.isInteger(maxTokens) || maxTokens < 0)
+      throw new Error(`maxTokens must be a non-negative integer (got ${maxTokens})`);
+    if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
+    if (!(topP > 0 && topP <= 1)) throw new Error(`topP must be in (0, 1] (got ${topP})`);
+    const P = this.model.config.nPositions;
+    const encoded = prompts.map((p, i) => {
+      const ids = this.model.tokenizer.encode(p, `prompt ${i}`);
+      if (ids.length === 0)
+        throw new Error(`prompt ${i} is empty; TinyMath needs at least one token to start from`);
+      if (ids.length >= P) {
+        throw new Error(
+          `prompt ${i} has ${ids.length} tokens; TinyMath's context is ${P} tokens, so it cannot continue it`,
+        );
+      }
+      return ids;
+    });
+    const results = new Array<Completion>(prompts.length);
+    const backend = this.source.backend('generator');
+    const longest = Math.min(P, Math.max(0, ...encoded.map((e) => e.length)) + maxTokens);
+    const chunk = Math.max(1, Math.min(this.capabilities.maxBatch, backend.maxBatchSize(longest)));
+    try {
+      for (let start = 0; start < encoded.length; start += chunk) {
+        const end = Math.min(encoded.length, start + chunk);
+        await this.runChunk(backend, request, stops, encoded, start, end, results);
+      }
+    } catch (e) {
+      throw this.source.failed(e);
+    }
+    return results;
+  }
+
+  private async runChunk(
+    backend: DecoderBackend,
+    request: GenerateRequest,
+    stops: readonly string[],
+    encoded: readonly number[][],
+    start: number,
+    end: number,
+    results: Completion[],
+  ): Promise<void> {
+    const { maxTokens, temperature, topP, signal } = request;
+    const { vocabSize: V, nPositions: P } = this.model.config;
+    const eos = this.model.eosTokenId;
+    const n = end - start;
+    const rows: RowState[] = Array.from({ length: n }, (_, r) => ({
+      prompt: encoded[start + r]!,
+      text: '',
+      generated: 0,
+      logprobs: [],
+      finish: null,
+      rng: new Rng(deriveSeed(request.seed, start + r)),
+    }));
+    const finishAll = (reason: FinishReason): void => {
+      for (const s of rows) s.finish ??= reason;
+    };
+    const publish = (): void => {
+      rows.forEach((s, r) => {
+        const c: Completion = {
+          text: s.text,
+          finishReason: s.finish ?? 'aborted',
+          promptTokens: s.prompt.length,
+          completionTokens: s.generated,
+        };
+        if (request.logprobs) c.tokenLogprobs = s.logprobs;
+        results[start + r] = c;
+      });
+    };
+    if (maxTokens === 0) finishAll('length');
+    if (signal?.aborted) finishAll('aborted');
+    if (rows.every((s) => s.finish)) return publish();
+
+    const maxLength = Math.min(P, Math.max(...rows.map((s) => s.prompt.length)) + maxTokens);
+    const batch = await backend.createBatch(n, maxLength);
+    try {
+      // Identical prompts (best-of-N) share one prefill; the others fork its cache.
+      const leaderOf = new Map<string, number>();
+      const followers = new Map<number, number[]>();
+      rows.forEach((s, r) => {
+        const key = s.prompt.join(',');
+        const leader = leaderOf.get(key);
+        if (leader === undefined) {
+          leaderOf.set(key, r);
+          followers.set(r, []);
+        } else followers.get(leader)!.push(r);
+      });
+      const leaders = [...followers.keys()];
+      const prefill = await batch.prefill(
+        leaders,
+        leaders.map((r) => rows[r]!.prompt),
+      );
+      const current = new Float32Array(n * V);
+      let at = 0;
+      for (const r of leaders) {
+        at += rows[r]!.prompt.length;
+        const last = prefill.subarray((at - 1) * V, at * V);
+        current.set(last, r * V);
+        const fs = followers.get(r)!;
+        for (const f of fs) current.set(last, f * V);
+        if (fs.length > 0) await batch.fork(r, fs);
+      }
+
+      // Never sampled, as in the training sampler (training/tinymath/sample.py): special tokens other
+      // than <eos> (i.e. <pad>), and the PRM's tag, so that every completion is a valid PRM input.
+      const tag = this.model.tokenizer.idOf(PRM_TAG);
+      const banned = this.model.tokenizer.specialIds.filter((id) => id !== eos);
+      if (tag !== undefined) banned.push(tag);
+      const order = new Int32Array(V);
+      const probs = new Float64Array(V);
+      let lastYield = now();
+      for (;;) {
+        if (signal?.aborted) break;
+        const feedRows: number[] = [];
+        const feedTokens: number[] = [];
+        rows.forEach((s, r) => {
+          if (s.finish) return;
+          const lse = request.logprobs ? logSumExp(current, r * V, V) : 0;
+          for (const id of banned) current[r * V + id] = -Infinity;
+          const token = sampleToken(current, r * V, V, temperature, topP, s.rng, order, probs);
+          s.generated++;
+          if (request.logprobs) s.logprobs.push(current[r * V + token]! - lse);
+          if (token === eos) {
+            s.finish = 'eos';
+            return;
+          }
+          const before = s.text.length;
+          s.text += this.model.tokenizer.piece(token);
+          const stopAt = findStop(s.text, before, stops);
+          if (stopAt >= 0) {
+            s.text = s.text.slice(0, stopAt);
+            s.finish = 'stop';
+          } else if (s.generated >= maxTokens || batch.length(r) >= maxLength) {
+            s.finish = 'length';
+          } else {
+            feedRows.push(r);
+            feedTokens.push(token);
+          }
+        });
+        if (feedRows.length === 0) break;
+        const out = await batch.step(feedRows, feedTokens);
+        feedRows.forEach((r, i) => current.set(out.subarray(i * V, (i + 1) * V), r * V));
+        if (backend.name === 'cpu' && now() - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = now();
+        }
+      }
+      if (signal?.aborted) finishAll('aborted');
+      publish();
+    } finally {
+      batch.release();
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/// <reference types="@webgpu/types" />
+/**
+ * parity.html: the WebGPU kernels in a real browser, checked against PyTorch's golden logits
+ * (and against the CPU path on a synthetic model, which needs no export).
+ *
+ * Query parameters:
+ *   models   comma-separated export folder URLs (each with config.json, tokenizer.json,
+ *            model.safetensors and golden.json); default `models/tinymath-gen/,models/tinymath-prm/`
+ *   inputs   golden inputs per export (default 1; SwiftShader is slow)
+ *   adapter  `any` (default) or `hardware`: with `any`, a software adapter is used (forced WebGPU)
+ *
+ * The result lands in `window.__tinymathParity` and, as text, in `#result`.
+ */
+import { CpuBackend } from './cpu';
+import { fetchExport } from './fetch';
+import { syntheticExport } from './fixtures';
+import { parseExport, type TinyMathExport } from './format';
+import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
+import { WebGpuBackend } from './webgpu';
+
+export interface ParityCase {
+  name: string;
+  /** Largest |webgpu - reference| over the checked logits (prefill and decode). */
+  maxAbsDiff: number;
+  tolerance: number;
+  ok: boolean;
+  positions: number;
+}
+
+export interface ParityReport {
+  done: true;
+  ok: boolean;
+  adapter: string;
+  software: boolean;
+  cases: ParityCase[];
+  error: string | null;
+}
+
+interface Golden {
+  inputs: { text: string; ids: number[]; logits: number[][] }[];
+  tolerance: number;
+}
+
+declare global {
+  interface Window {
+    __tinymathParity?: ParityReport;
+  }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[offset + i]!));
+  return m;
+}
+
+/** Prefill the first half of `ids`, decode the rest one token at a time; every logit compared. */
+async function compare(
+  backend: WebGpuBackend,
+  ids: number[],
+  reference: ArrayLike<number>,
+): Promise<number> {
+  const V = backend.config.vocabSize;
+  const half = Math.max(1, Math.floor(ids.length / 2));
+  const batch = await backend.createBatch(1, ids.length);
+  let worst = maxAbsDiff(await batch.prefill([0], [ids.slice(0, half)]), reference);
+  for (let t = half; t < ids.length; t++) {
+    worst = Math.max(worst, maxAbsDiff(await batch.step([0], [ids[t]!]), reference, t * V));
+  }
+  batch.release();
+  return worst;
+}
+
+async function run(): Promise<ParityReport> {
+  const params = new URLSearchParams(location.search);
+  const folders = (params.get('models') ?? 'models/tinymath-gen/,models/tinymath-prm/')
+    .split(',')
+    .filter(Boolean);
+  const inputs = Number(params.get('inputs') ?? 1);
+  const gpu = navigator.gpu;
+  if (!gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const software = isSoftwareAdapter(adapter);
+  if (software && params.get('adapter') === 'hardware')
+    throw new Error('only a software adapter is available');
+  const device = await requestTinyMathDevice(adapter);
+  const cases: ParityCase[] = [];
+  try {
+    for (const folder of folders) {
+      const url = new URL(folder.endsWith('/') ? folder : `${folder}/`, location.href);
+      const name = url.pathname.split('/').filter(Boolean).pop()!;
+      const model: TinyMathExport = await fetchExport(new URL('../', url), name, undefined, null);
+      const goldenResponse = await fetch(new URL('golden.json', url));
+      if (!goldenResponse.ok) throw new Error(`${name}/golden.json: HTTP ${goldenResponse.status}`);
+      const golden = (await goldenResponse.json()) as Golden;
+      const backend = await WebGpuBackend.create(device, model.config, model.weights);
+      let worst = 0;
+      let positions = 0;
+      for (const input of golden.inputs.slice(0, inputs)) {
+        worst = Math.max(worst, await compare(backend, input.ids, input.logits.flat()));
+        positions += input.ids.length;
+      }
+      backend.dispose();
+      const tolerance = Math.min(1e-3, golden.tolerance);
+      cases.push({
+        name: `${name} vs golden.json`,
+        maxAbsDiff: worst,
+        tolerance,
+        ok: worst <= tolerance,
+        positions,
+      });
+    }
+    // Always: a synthetic model with large weights, WebGPU against the CPU path.
+    const synthetic = parseExport(
+      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 48, scale: 0.6 }, 3),
+    );
+    const ids = synthetic.tokenizer.encode('Q:37,+45,*2\n37+45=82\n82*2=164\nA:164\n');
+    const reference = await (
+      await new CpuBackend(synthetic.config, synthetic.weights).createBatch(1, ids.length)
+    ).prefill([0], [ids]);
+    const backend = await WebGpuBackend.create(device, synthetic.config, synthetic.weights);
+    const worst = await compare(backend, ids, reference);
+    backend.dispose();
+    cases.push({
+      name: 'synthetic model vs CPU path',
+      maxAbsDiff: worst,
+      tolerance: 1e-3,
+      ok: worst <= 1e-3,
+      positions: ids.length,
+    });
+  } finally {
+    device.destroy();
+  }
+  const info = adapter.info;
+  return {
+    done: true,
+    ok: cases.every((c) => c.ok),
+    adapter: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+    software,
+    cases,
+    error: null,
+  };
+}
+
+const out = document.getElementById('result');
+run()
+  .catch((e: unknown): ParityReport => ({
+    done: true,
+    ok: false,
+    adapter: '',
+    software: false,
+    cases: [],
+    error: e instanceof Error ? e.message : String(e),
+  }))
+  .then((report) => {
+    window.__tinymathParity = report;
+    if (out) {
+      out.textContent = [
+        report.ok ? 'PASS' : 'FAIL',
+        `adapter: ${report.adapter}${report.software ? ' (software)' : ''}`,
+        ...report.cases.map(
+          (c) =>
+            `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: max |diff| ${c.maxAbsDiff.toExponential(2)} (tolerance ${c.tolerance})`,
+        ),
+        report.error ? `error: ${report.error}` : '',
+      ].join('\n');
+    }
+  });

@@ -1,0 +1,177 @@
+/// <reference types="@webgpu/types" />
+/**
+ * WebGPU parity and fallback, through Dawn in Node (SwiftShader here). Run with `npm run test:gpu`;
+ * under the plain unit-test run these are skipped (they need the Vulkan environment).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendLostError, type DecoderBackend } from './backend';
+import { CpuBackend } from './cpu';
+import { syntheticExport } from './fixtures';
+import { parseExport } from './format';
+import { dawnGpu } from './index';
+import { TinyMathModel } from './model';
+import { readExportDir, readGolden } from './node-files';
+import { TinyMathRuntime, chooseAdapter } from './runtime';
+import { requireExportDirs } from './test-support';
+import { WebGpuBackend } from './webgpu';
+
+const enabled = process.env['TTC_GPU_TESTS'] === '1';
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
+  let gpu: GPU;
+  let device: GPUDevice;
+
+  beforeAll(async () => {
+    const g = await dawnGpu();
+    if (!g) throw new Error('the `webgpu` package did not load');
+    gpu = g;
+    const choice = await chooseAdapter('webgpu', gpu);
+    if (!choice.adapter)
+      throw new Error(`no WebGPU adapter: ${choice.notice} (is VK_ICD_FILENAMES set?)`);
+    // Default limits (16 KB of workgroup memory...): the floor every WebGPU device offers.
+    device = await choice.adapter.requestDevice();
+  });
+  afterAll(() => device?.destroy());
+
+  describe('parity with PyTorch golden logits (every export found)', () => {
+    const dirs = requireExportDirs();
+    it.runIf(dirs.length === 0)('no export found yet (outside CI this is not a failure)', () => {
+      expect(process.env['CI']).not.toBe('true');
+    });
+    for (const d of dirs) {
+      it(`${d.label}: prefill and decode within tolerance`, async () => {
+        const e = parseExport(await readExportDir(d.dir));
+        const golden = await readGolden(d.dir);
+        const backend = await WebGpuBackend.create(device, e.config, e.weights);
+        const V = e.config.vocabSize;
+        // Two golden inputs are plenty on SwiftShader.
+        for (const input of golden.inputs.slice(0, 2)) {
+          const ref = input.logits.flat();
+          const batch = await backend.createBatch(2, input.ids.length);
+          const prefill = await batch.prefill([1], [input.ids]);
+          expect(maxAbsDiff(prefill, ref)).toBeLessThanOrEqual(Math.min(1e-3, golden.tolerance));
+          // The fused decode kernel, one token at a time after a short prefill.
+          await batch.prefill([0], [input.ids.slice(0, 4)]);
+          let worst = 0;
+          for (let t = 4; t < input.ids.length; t++) {
+            const step = await batch.step([0], [input.ids[t]!]);
+            worst = Math.max(worst, maxAbsDiff(step, ref.slice(t * V, (t + 1) * V)));
+          }
+          expect(worst).toBeLessThanOrEqual(Math.min(1e-3, golden.tolerance));
+          batch.release();
+        }
+        backend.dispose();
+      });
+    }
+  });
+
+  it('matches the CPU path on a batch of rows of different lengths, with tiled attention and fork', async () => {
+    const e = parseExport(
+      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 80, scale: 0.5 }, 21),
+    );
+    const V = e.config.vocabSize;
+    // Tiles of 8 positions force the online softmax across several tiles.
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
+    const cpuBackend = new CpuBackend(e.config, e.weights);
+    const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510\n1510*2=3020\nA:3020\n');
+    const short = e.tokenizer.encode('Q:5,-3\n');
+    const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
+      const batch = await b.createBatch(3, 60);
+      const out = [await batch.prefill([2, 0], [short, long.slice(0, 30)])];
+      await batch.fork(0, [1]);
+      out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
+      out.push(await batch.step([1, 0], [6, long[31]!]));
+      batch.release();
+      return out;
+    };
+    const [g, c] = [await run(gpuBackend), await run(cpuBackend)];
+    g.forEach((x, i) => expect(maxAbsDiff(x, c[i]!)).toBeLessThan(1e-4));
+    expect(g[1]!.length).toBe(3 * V);
+    gpuBackend.dispose();
+  });
+
+  it('samples the same greedy completions as the CPU path', async () => {
+    const e = parseExport(
+      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 64, scale: 0.8 }, 5),
+    );
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
+    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+    const request = {
+      prompts: ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n'],
+      maxTokens: 12,
+      temperature: 0,
+      topP: 1,
+      seed: 1,
+    };
+    const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(request);
+    const onCpu = await new TinyMathModel(e, source(new CpuBackend(e.config, e.weights))).generate(
+      request,
+    );
+    expect(onGpu.map((c) => c.text)).toEqual(onCpu.map((c) => c.text));
+    gpuBackend.dispose();
+  });
+
+  it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {
+    const gen = parseExport(
+      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 }, 1),
+      'generator',
+    );
+    const prm = parseExport(
+      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64, role: 'prm' }, 2),
+      'prm',
+    );
+    const auto = await TinyMathRuntime.create(gen, prm, 'auto', gpu);
+    expect(auto.backendName).toBe('cpu');
+    expect(auto.notice).toMatch(/software renderer/);
+    auto.dispose();
+
+    const forced = await TinyMathRuntime.create(gen, prm, 'webgpu', gpu);
+    expect(forced.backendName).toBe('webgpu');
+    expect(forced.notice).toBeNull();
+    const notices: string[] = [];
+    forced.onNotice((n) => notices.push(n));
+    const model = new TinyMathModel(gen, forced);
+    const request = {
+      prompts: ['Q:1\n'],
+      maxTokens: 40,
+      temperature: 1,
+      topP: 1,
+      seed: 3,
+      stop: [],
+    };
+    expect(await model.generate(request)).toHaveLength(1);
+    // Lose the device in the middle of a run: the run fails with BackendLostError, then the CPU takes over.
+    // 16 rows: some row is certain to still be running when the device goes.
+    const running = model.generate({
+      ...request,
+      prompts: Array<string>(16).fill('Q:1\n'),
+      maxTokens: 60,
+    });
+    setTimeout(() => forced.gpuDevice?.destroy(), 30);
+    const failure = await running.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(BackendLostError);
+    expect((failure as Error).message).toMatch(/start it again/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(forced.backendName).toBe('cpu');
+    expect(forced.notice).toMatch(/switched to the CPU/);
+    expect(notices).toHaveLength(1);
+    expect(model.label).toMatch(/\(CPU\)$/);
+    const after = await model.generate(request);
+    expect(after[0]!.completionTokens).toBeGreaterThan(0);
+    forced.dispose();
+  });
+});
+
+it.runIf(!enabled)('WebGPU tests run under `npm run test:gpu` only', () => {
+  expect(enabled).toBe(false);
+});

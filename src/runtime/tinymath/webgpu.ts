@@ -1,0 +1,468 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The WebGPU backend: the kernels of kernels.ts over one packed f32 weight buffer and a KV
+ * cache per batch. A decode step is one compute dispatch plus one readback of the logits;
+ * a prefill is two dispatches per layer. Works in the page, in a Web Worker and in Node (Dawn).
+ */
+import {
+  BackendLostError,
+  checkFeed,
+  type BatchHandle,
+  type DecoderBackend,
+  type TinyMathConfig,
+} from './backend';
+import type { TinyMathWeights } from './format';
+import { WORKGROUP, scoreTile, tinyMathWgsl, weightLayout, workgroupBytes } from './kernels';
+
+// Numeric flags, so that nothing depends on the GPUBufferUsage / GPUMapMode globals (absent in Node).
+const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
+const MAP_READ = 1;
+/** minUniformBufferOffsetAlignment is at most 256 on every device. */
+const PARAM_STRIDE = 256;
+const MAX_WORKGROUPS_X = 65535;
+
+/** Pack the weights in the order weightLayout() gives. */
+export function packWeights(c: TinyMathConfig, w: TinyMathWeights): Float32Array<ArrayBuffer> {
+  const L = weightLayout(c);
+  const out = new Float32Array(L.total);
+  out.set(w.wte, L.wte);
+  out.set(w.wpe, L.wpe);
+  out.set(w.lnFWeight, L.lnFWeight);
+  out.set(w.lnFBias, L.lnFBias);
+  w.layers.forEach((lw, i) => {
+    const b = L.layerBase + i * L.layerSize;
+    for (const key of Object.keys(L.layer) as (keyof typeof L.layer)[])
+      out.set(lw[key], b + L.layer[key]);
+  });
+  return out;
+}
+
+function lostError(message: string): BackendLostError {
+  return new BackendLostError(`WebGPU: ${message}`);
+}
+
+/**
+ * Run `create` inside out-of-memory and validation error scopes; a GPU-side failure becomes an
+ * exception here instead of a silent warning.
+ */
+async function checked<T>(device: GPUDevice, what: string, create: () => T): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const value = create();
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (oom) throw lostError(`out of GPU memory while ${what} (${oom.message})`);
+  if (validation) throw new Error(`WebGPU: ${what} failed validation: ${validation.message}`);
+  return value;
+}
+
+export class WebGpuBackend implements DecoderBackend {
+  readonly name = 'webgpu' as const;
+  /** A decode step is one fused dispatch (see kernels.ts). */
+  readonly dispatchesPerStep = 1;
+  /** Set once the device is lost; every later call throws BackendLostError. */
+  lostReason: string | null = null;
+  private disposed = false;
+
+  private constructor(
+    readonly config: TinyMathConfig,
+    readonly device: GPUDevice,
+    readonly weightBuffer: GPUBuffer,
+    readonly layout: GPUBindGroupLayout,
+    readonly pipelines: {
+      decode: GPUComputePipeline;
+      prefillA: GPUComputePipeline;
+      prefillB: GPUComputePipeline;
+    },
+  ) {}
+
+  /**
+   * Upload the weights and compile the kernels.
+   * @param device a device the caller owns (and destroys); shared by the generator and the PRM
+   * @param options.scoreTile attention positions per tile (tests force small tiles to cover the online softmax)
+   * @throws BackendLostError when the GPU runs out of memory; Error when the model's shape does not
+   *   fit the device's limits (the caller then uses the CPU path)
+   */
+  static async create(
+    device: GPUDevice,
+    config: TinyMathConfig,
+    weights: TinyMathWeights,
+    options: { scoreTile?: number } = {},
+  ): Promise<WebGpuBackend> {
+    const tile =
+      options.scoreTile ?? scoreTile(config, device.limits.maxComputeWorkgroupStorageSize);
+    const need = workgroupBytes(config, tile);
+    if (tile < 1 || need > device.limits.maxComputeWorkgroupStorageSize) {
+      throw new Error(
+        `WebGPU: this model needs ${need} bytes of workgroup memory; the device allows ${device.limits.maxComputeWorkgroupStorageSize}`,
+      );
+    }
+    const packed = packWeights(config, weights);
+    const weightBuffer = await checked(device, 'uploading the weights', () => {
+      const b = device.createBuffer({
+        size: packed.byteLength,
+        usage: USAGE.STORAGE | USAGE.COPY_DST,
+        label: 'tinymath weights',
+      });
+      device.queue.writeBuffer(b, 0, packed);
+      return b;
+    });
+    const storage = (readOnly: boolean): GPUBufferBindingLayout => ({
+      type: readOnly ? 'read-only-storage' : 'storage',
+    });
+    const layout = device.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: 4, buffer: storage(true) },
+        { binding: 1, visibility: 4, buffer: storage(false) },
+        { binding: 2, visibility: 4, buffer: storage(false) },
+        { binding: 3, visibility: 4, buffer: storage(true) },
+        { binding: 4, visibility: 4, buffer: storage(false) },
+        { binding: 5, visibility: 4, buffer: storage(false) },
+        { binding: 6, visibility: 4, buffer: storage(false) },
+        { binding: 7, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } },
+      ],
+    });
+    const code = tinyMathWgsl(config, tile);
+    const module = device.createShaderModule({ code, label: 'tinymath' });
+    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const make = (entryPoint: string): Promise<GPUComputePipeline> =>
+      device
+        .createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint } })
+        .catch((e: Error) => {
+          throw new Error(
+            `WebGPU: compiling the TinyMath kernel "${entryPoint}" failed: ${e.message}`,
+          );
+        });
+    const [decode, prefillA, prefillB] = await Promise.all([
+      make('decode'),
+      make('prefill_a'),
+      make('prefill_b'),
+    ]);
+    const pipelines = { decode, prefillA, prefillB };
+    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines);
+    void device.lost.then((info) => {
+      backend.lostReason ??= info.message || info.reason || 'device lost';
+    });
+    return backend;
+  }
+
+  /** Most rows a batch of `maxLength` can hold within the device's buffer limits. */
+  maxBatchSize(maxLength: number): number {
+    const perRow = this.config.nLayer * maxLength * this.config.nEmbd * 4;
+    const limit = Math.min(
+      this.device.limits.maxStorageBufferBindingSize,
+      this.device.limits.maxBufferSize,
+    );
+    return Math.max(1, Math.floor(limit / perRow));
+  }
+
+  async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {
+    this.assertUsable();
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`TinyMath batch: bad batch size ${batchSize}`);
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > this.config.nPositions) {
+      throw new Error(
+        `TinyMath batch: maxLength ${maxLength} must be in 1..${this.config.nPositions} (the context length)`,
+      );
+    }
+    if (batchSize > this.maxBatchSize(maxLength)) {
+      throw new Error(
+        `TinyMath batch: ${batchSize} rows of ${maxLength} tokens exceed this GPU's buffer size limit`,
+      );
+    }
+    const batch = new GpuBatch(this, batchSize, maxLength);
+    await batch.init();
+    return batch;
+  }
+
+  assertUsable(): void {
+    // Loss first: a backend disposed because its device went must fail as lost, so the run restarts.
+    if (this.lostReason !== null) throw lostError(`the GPU device was lost (${this.lostReason})`);
+    if (this.disposed) throw new Error('TinyMath WebGPU backend: used after dispose()');
+  }
+
+  /** Mark the device as gone (the runtime calls this before switching to the CPU). */
+  markLost(reason: string): void {
+    this.lostReason ??= reason;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.weightBuffer.destroy();
+  }
+}
+
+class GpuBatch implements BatchHandle {
+  private readonly lengths: Int32Array;
+  private readonly kvBytes: number;
+  private keys!: GPUBuffer;
+  private values!: GPUBuffer;
+  private params!: GPUBuffer;
+  /** Fork goes through this: WebGPU forbids copying a buffer onto itself. */
+  private forkScratch!: GPUBuffer;
+  private capacity = 0;
+  private jobs: GPUBuffer | null = null;
+  private xbuf: GPUBuffer | null = null;
+  private qbuf: GPUBuffer | null = null;
+  private logits: GPUBuffer | null = null;
+  private staging: GPUBuffer | null = null;
+  private bindGroup: GPUBindGroup | null = null;
+  private released = false;
+  private busy = false;
+
+  constructor(
+    private readonly backend: WebGpuBackend,
+    readonly batchSize: number,
+    readonly maxLength: number,
+  ) {
+    this.lengths = new Int32Array(batchSize);
+    const c = backend.config;
+    this.kvBytes = c.nLayer * batchSize * maxLength * c.nEmbd * 4;
+  }
+
+  async init(): Promise<void> {
+    const device = this.backend.device;
+    const nl = this.backend.config.nLayer;
+    const rowBytes = this.maxLength * this.backend.config.nEmbd * 4;
+    [this.keys, this.values, this.params, this.forkScratch] = await checked(
+      device,
+      'allocating the KV cache',
+      () => [
+        device.createBuffer({
+          size: this.kvBytes,
+          usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
+          label: 'keys',
+        }),
+        device.createBuffer({
+          size: this.kvBytes,
+          usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
+          label: 'values',
+        }),
+        device.createBuffer({
+          size: PARAM_STRIDE * nl,
+          usage: USAGE.UNIFORM | USAGE.COPY_DST,
+          label: 'params',
+        }),
+        device.createBuffer({
+          size: 2 * nl * rowBytes,
+          usage: USAGE.COPY_SRC | USAGE.COPY_DST,
+          label: 'fork scratch',
+        }),
+      ],
+    );
+    await this.ensureCapacity(Math.max(this.batchSize, 16));
+  }
+
+  length(row: number): number {
+    return this.lengths[row] ?? 0;
+  }
+
+  private async ensureCapacity(jobs: number): Promise<void> {
+    if (jobs <= this.capacity) return;
+    const device = this.backend.device;
+    const { nEmbd: D, vocabSize: V } = this.backend.config;
+    for (const b of [this.jobs, this.xbuf, this.qbuf, this.logits, this.staging]) b?.destroy();
+    const n = Math.max(jobs, this.capacity * 2);
+    [this.jobs, this.xbuf, this.qbuf, this.logits, this.staging] = await checked(
+      device,
+      'allocating activations',
+      () => [
+        device.createBuffer({ size: n * 16, usage: USAGE.STORAGE | USAGE.COPY_DST, label: 'jobs' }),
+        device.createBuffer({ size: n * D * 4, usage: USAGE.STORAGE, label: 'residual' }),
+        device.createBuffer({ size: n * D * 4, usage: USAGE.STORAGE, label: 'queries' }),
+        device.createBuffer({
+          size: n * V * 4,
+          usage: USAGE.STORAGE | USAGE.COPY_SRC,
+          label: 'logits',
+        }),
+        device.createBuffer({
+          size: n * V * 4,
+          usage: USAGE.MAP_READ | USAGE.COPY_DST,
+          label: 'logits readback',
+        }),
+      ],
+    );
+    this.capacity = n;
+    const buffer = (b: GPUBuffer): GPUBufferBinding => ({ buffer: b });
+    this.bindGroup = device.createBindGroup({
+      layout: this.backend.layout,
+      entries: [
+        { binding: 0, resource: buffer(this.backend.weightBuffer) },
+        { binding: 1, resource: buffer(this.keys) },
+        { binding: 2, resource: buffer(this.values) },
+        { binding: 3, resource: buffer(this.jobs!) },
+        { binding: 4, resource: buffer(this.xbuf!) },
+        { binding: 5, resource: buffer(this.qbuf!) },
+        { binding: 6, resource: buffer(this.logits!) },
+        { binding: 7, resource: { buffer: this.params, size: 16 } },
+      ],
+    });
+  }
+
+  step(rows: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
+    return this.run(
+      rows,
+      tokens.map((t) => [t]),
+      true,
+    );
+  }
+
+  prefill(rows: readonly number[], tokens: readonly (readonly number[])[]): Promise<Float32Array> {
+    return this.run(rows, tokens, false);
+  }
+
+  private async run(
+    rows: readonly number[],
+    tokens: readonly (readonly number[])[],
+    decode: boolean,
+  ): Promise<Float32Array> {
+    this.checkLive();
+    const { vocabSize: V, nLayer } = this.backend.config;
+    checkFeed(
+      this,
+      rows,
+      tokens.map((t) => t.length),
+      V,
+      tokens,
+    );
+    let total = 0;
+    for (const t of tokens) total += t.length;
+    if (total === 0) return new Float32Array(0);
+    this.busy = true;
+    try {
+      await this.ensureCapacity(total);
+      const device = this.backend.device;
+      const jobs = new Uint32Array(total * 4);
+      let n = 0;
+      rows.forEach((row, i) => {
+        for (const t of tokens[i]!) {
+          jobs.set([row, this.lengths[row]!, t, 0], n * 4);
+          this.lengths[row]!++;
+          n++;
+        }
+      });
+      device.queue.writeBuffer(this.jobs!, 0, jobs);
+      const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
+      for (let l = 0; l < nLayer; l++)
+        params.set([l, total, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
+      device.queue.writeBuffer(this.params, 0, params);
+
+      const gx = Math.min(total, MAX_WORKGROUPS_X);
+      const gy = Math.ceil(total / MAX_WORKGROUPS_X);
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      const { decode: dec, prefillA, prefillB } = this.backend.pipelines;
+      // A decode step feeds exactly one token per row, so the fused single-dispatch kernel is valid.
+      if (decode) {
+        pass.setPipeline(dec);
+        pass.setBindGroup(0, this.bindGroup!, [0]);
+        pass.dispatchWorkgroups(gx, gy);
+      } else {
+        for (let l = 0; l < nLayer; l++) {
+          pass.setBindGroup(0, this.bindGroup!, [l * PARAM_STRIDE]);
+          pass.setPipeline(prefillA);
+          pass.dispatchWorkgroups(gx, gy);
+          pass.setPipeline(prefillB);
+          pass.dispatchWorkgroups(gx, gy);
+        }
+      }
+      pass.end();
+      encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, total * V * 4);
+      device.queue.submit([encoder.finish()]);
+      try {
+        await this.staging!.mapAsync(MAP_READ, 0, total * V * 4);
+      } catch (e) {
+        this.backend.assertUsable();
+        throw lostError(`reading the logits back failed (${(e as Error).message})`);
+      }
+      const out = new Float32Array(this.staging!.getMappedRange(0, total * V * 4).slice(0));
+      this.staging!.unmap();
+      return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async fork(source: number, targets: readonly number[]): Promise<void> {
+    this.checkLive();
+    const { nLayer, nEmbd: D } = this.backend.config;
+    const len = this.length(source);
+    for (const t of targets) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.batchSize) {
+        throw new Error(`TinyMath batch: row ${t} is outside the batch of ${this.batchSize}`);
+      }
+    }
+    const rowBytes = this.maxLength * D * 4;
+    const bytes = len * D * 4;
+    const at = (l: number, row: number): number => (l * this.batchSize + row) * rowBytes;
+    const encoder = this.backend.device.createCommandEncoder();
+    if (bytes > 0) {
+      for (let l = 0; l < nLayer; l++) {
+        encoder.copyBufferToBuffer(
+          this.keys,
+          at(l, source),
+          this.forkScratch,
+          2 * l * rowBytes,
+          bytes,
+        );
+        encoder.copyBufferToBuffer(
+          this.values,
+          at(l, source),
+          this.forkScratch,
+          (2 * l + 1) * rowBytes,
+          bytes,
+        );
+      }
+    }
+    for (const t of targets) {
+      if (t === source) continue;
+      if (bytes > 0) {
+        for (let l = 0; l < nLayer; l++) {
+          encoder.copyBufferToBuffer(
+            this.forkScratch,
+            2 * l * rowBytes,
+            this.keys,
+            at(l, t),
+            bytes,
+          );
+          encoder.copyBufferToBuffer(
+            this.forkScratch,
+            (2 * l + 1) * rowBytes,
+            this.values,
+            at(l, t),
+            bytes,
+          );
+        }
+      }
+      this.lengths[t] = len;
+    }
+    this.backend.device.queue.submit([encoder.finish()]);
+    return Promise.resolve();
+  }
+
+  private checkLive(): void {
+    if (this.released) throw new Error('TinyMath batch: used after release()');
+    if (this.busy) throw new Error('TinyMath batch: a call is still running (await each step)');
+    this.backend.assertUsable();
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const b of [
+      this.keys,
+      this.values,
+      this.params,
+      this.forkScratch,
+      this.jobs,
+      this.xbuf,
+      this.qbuf,
+      this.logits,
+      this.staging,
+    ])
+      b?.destroy();
+  }
+}
+
+export { WORKGROUP };
