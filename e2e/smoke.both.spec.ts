@@ -12,7 +12,9 @@ test('the built app opens, shows ttc-lab and logs no console error', async ({ pa
   expect(errors).toEqual([]);
 });
 
-test('WebGPU is exposed in the webgpu project and absent in no-webgpu', async ({ page }, testInfo) => {
+test('WebGPU is exposed in the webgpu project and absent in no-webgpu', async ({
+  page,
+}, testInfo) => {
   await page.goto('/');
   const hasAdapter = await page.evaluate(async () => {
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;

@@ -13,11 +13,16 @@ function main() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = existsSync('/usr/bin/apt-get');
   if (isRoot && hasApt) {
-    console.log('[ttc-lab] No Chromium found: installing Debian\'s chromium package (apt-get install -y chromium)...');
+    console.log(
+      "[ttc-lab] No Chromium found: installing Debian's chromium package (apt-get install -y chromium)...",
+    );
     try {
-      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', {
-        stdio: 'inherit',
-      });
+      execSync(
+        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium',
+        {
+          stdio: 'inherit',
+        },
+      );
     } catch {
       // fall through to the message below
     }

@@ -1,19 +1,34 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-function App() {
-  return (
-    <main>
-      <h1>ttc-lab</h1>
-      <p>A browser lab for test-time compute.</p>
-    </main>
-  );
-}
+import { App } from './app/components/App';
+import { AppController, browserEnv } from './app/controller';
+import { ControllerContext } from './app/controllerContext';
+import { indexedDbSweepStore } from './app/sweepStore';
+import { startEngineWorker } from './app/worker/client';
+import { createAppStore } from './store/appStore';
+import { AppStoreContext } from './store/react';
+import { settingsFromHash } from './store/settings';
+import './styles/app.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('ttc-lab: #root element missing from index.html');
+
+// One store, one worker and one controller for the page's lifetime; the URL decides the first run.
+const store = createAppStore(settingsFromHash(window.location.hash));
+const controller = new AppController(
+  store,
+  startEngineWorker(),
+  browserEnv(),
+  indexedDbSweepStore(),
+);
+
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <AppStoreContext.Provider value={store}>
+      <ControllerContext.Provider value={controller}>
+        <App />
+      </ControllerContext.Provider>
+    </AppStoreContext.Provider>
   </StrictMode>,
 );
+controller.start();

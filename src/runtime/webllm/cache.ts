@@ -55,7 +55,9 @@ export async function isModelCached(
   if (!manifest) return false;
   const records = ((await manifest.json()) as { records?: { dataPath?: string }[] }).records ?? [];
   const keys = new Set((await cache.keys()).map((r) => r.url));
-  return records.every((r) => typeof r.dataPath === 'string' && keys.has(new URL(r.dataPath, base).href));
+  return records.every(
+    (r) => typeof r.dataPath === 'string' && keys.has(new URL(r.dataPath, base).href),
+  );
 }
 
 /**

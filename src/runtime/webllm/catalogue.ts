@@ -147,8 +147,18 @@ export const WEBLLM_CATALOGUE: readonly WebLLMFamily[] = [
     template: 'qwen3',
     parameterCount: 0.596e9,
     contextWindow: 4096,
-    f16: variant('Qwen3-0.6B-q4f16_1-MLC', 'q4f16_1', 'Qwen3-0.6B-q4f16_1_cs1k-webgpu.wasm', 1403.34),
-    f32: variant('Qwen3-0.6B-q4f32_1-MLC', 'q4f32_1', 'Qwen3-0.6B-q4f32_1_cs1k-webgpu.wasm', 1924.98),
+    f16: variant(
+      'Qwen3-0.6B-q4f16_1-MLC',
+      'q4f16_1',
+      'Qwen3-0.6B-q4f16_1_cs1k-webgpu.wasm',
+      1403.34,
+    ),
+    f32: variant(
+      'Qwen3-0.6B-q4f32_1-MLC',
+      'q4f32_1',
+      'Qwen3-0.6B-q4f32_1_cs1k-webgpu.wasm',
+      1924.98,
+    ),
   },
 ];
 
@@ -162,7 +172,10 @@ export function catalogueFamily(key: string): WebLLMFamily | null {
  * by the quantisation in the id or URL (`q4f16_1`, `q0f16`): the Qwen and Llama f16 records do
  * not declare the feature although their kernels use f16.
  */
-export function requiresShaderF16(modelIdOrUrl: string, requiredFeatures: readonly string[] = []): boolean {
+export function requiresShaderF16(
+  modelIdOrUrl: string,
+  requiredFeatures: readonly string[] = [],
+): boolean {
   return requiredFeatures.includes('shader-f16') || /q\d+f16/i.test(modelIdOrUrl);
 }
 
@@ -180,7 +193,10 @@ export interface VariantChoice {
  * @param family A catalogue family.
  * @param adapter What the WebGPU adapter supports (from probeWebGPU).
  */
-export function chooseVariant(family: WebLLMFamily, adapter: { shaderF16: boolean }): VariantChoice {
+export function chooseVariant(
+  family: WebLLMFamily,
+  adapter: { shaderF16: boolean },
+): VariantChoice {
   const preferred = family.f16;
   if (!requiresShaderF16(preferred.modelId, preferred.requiredFeatures) || adapter.shaderF16) {
     return { variant: preferred, fellBackToF32: false, reason: null };
@@ -188,7 +204,8 @@ export function chooseVariant(family: WebLLMFamily, adapter: { shaderF16: boolea
   return {
     variant: family.f32,
     fellBackToF32: true,
-    reason: 'This GPU has no shader-f16 support, so the q4f32_1 build is used (larger, a bit slower).',
+    reason:
+      'This GPU has no shader-f16 support, so the q4f32_1 build is used (larger, a bit slower).',
   };
 }
 
@@ -246,7 +263,8 @@ export interface CustomModelInput {
   contextWindow?: string | number;
 }
 
-export type CustomModelField = 'modelUrl' | 'modelLibUrl' | 'template' | 'parameterBillions' | 'contextWindow';
+export type CustomModelField =
+  'modelUrl' | 'modelLibUrl' | 'template' | 'parameterBillions' | 'contextWindow';
 
 export type CustomModelValidation =
   | { ok: true; spec: WebLLMModelSpec }
@@ -271,17 +289,21 @@ export function validateCustomModel(input: CustomModelInput): CustomModelValidat
   const errors: Partial<Record<CustomModelField, string>> = {};
   const modelUrl = absoluteHttpUrl(input.modelUrl);
   if (!modelUrl) {
-    errors.modelUrl = 'Enter an absolute http(s) URL of the MLC weights, e.g. https://huggingface.co/me/MyModel-q4f32_1-MLC';
+    errors.modelUrl =
+      'Enter an absolute http(s) URL of the MLC weights, e.g. https://huggingface.co/me/MyModel-q4f32_1-MLC';
   }
   const libUrl = absoluteHttpUrl(input.modelLibUrl);
   if (!libUrl) errors.modelLibUrl = 'Enter an absolute http(s) URL of the model library.';
-  else if (!libUrl.pathname.endsWith('.wasm')) errors.modelLibUrl = 'The model library is a .wasm file.';
-  if (!isChatTemplateId(input.template)) errors.template = 'Pick the chat template of the model family.';
+  else if (!libUrl.pathname.endsWith('.wasm'))
+    errors.modelLibUrl = 'The model library is a .wasm file.';
+  if (!isChatTemplateId(input.template))
+    errors.template = 'Pick the chat template of the model family.';
   const billions = Number(input.parameterBillions);
   if (!Number.isFinite(billions) || billions <= 0 || billions > 100) {
     errors.parameterBillions = 'Enter the parameter count in billions (for example 0.5).';
   }
-  const ctxText = input.contextWindow === undefined || input.contextWindow === '' ? '4096' : input.contextWindow;
+  const ctxText =
+    input.contextWindow === undefined || input.contextWindow === '' ? '4096' : input.contextWindow;
   const contextWindow = Number(ctxText);
   if (!Number.isInteger(contextWindow) || contextWindow < 256 || contextWindow > 131072) {
     errors.contextWindow = 'The context window is a whole number of tokens between 256 and 131072.';

@@ -33,7 +33,8 @@ export function createWebLLMModels(
     generator: new WebLLMModel({ api: client, info, ...(onSpeed ? { onSpeed } : {}) }),
     prm: new WebLLMJudge({ api: client, info, ...(onSpeed ? { onSpeed } : {}) }),
     backend: 'webgpu',
-    notice: 'WebLLM runs one sample at a time (no batching): a budget of N samples takes N times as long as one.',
+    notice:
+      'WebLLM runs one sample at a time (no batching): a budget of N samples takes N times as long as one.',
     dispose() {
       client.close('WebLLM models disposed');
       (port as Partial<MessagePort>).close?.();

@@ -34,7 +34,10 @@ export interface WebLLMErrorInfo {
 /** An error of any kind (Error, DOMException, string, object) as one line of text. */
 export function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
-  if (error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)) {
+  if (
+    error instanceof Error ||
+    (typeof error === 'object' && error !== null && 'message' in error)
+  ) {
     const e = error as { name?: unknown; message?: unknown };
     const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : '';
     const message = typeof e.message === 'string' ? e.message : '';
@@ -56,7 +59,10 @@ interface Rule {
 // Order matters: the shader-f16 message mentions WebGPU, a quota error can surface from a
 // fetch, and a lost device can follow any of them.
 const RULES: readonly Rule[] = [
-  { kind: 'cancelled', test: /\bAbortError\b|\baborted\b|cancelled by the user|download cancelled/i },
+  {
+    kind: 'cancelled',
+    test: /\bAbortError\b|\baborted\b|cancelled by the user|download cancelled/i,
+  },
   { kind: 'no-shader-f16', test: /shader-f16|ShaderF16SupportError|\bf16 shaders?\b/i },
   {
     kind: 'quota',
@@ -87,7 +93,8 @@ const TEXTS: Record<WebLLMErrorKind, Omit<WebLLMErrorInfo, 'kind' | 'detail'>> =
   },
   'no-shader-f16': {
     title: 'This GPU lacks 16-bit shaders',
-    message: 'The q4f16 build of this model needs the WebGPU feature shader-f16, which this GPU does not offer.',
+    message:
+      'The q4f16 build of this model needs the WebGPU feature shader-f16, which this GPU does not offer.',
     hint: 'Load the q4f32_1 build of the same model instead; it needs no f16 support.',
     retryable: false,
     suggestF32: true,
@@ -101,7 +108,8 @@ const TEXTS: Record<WebLLMErrorKind, Omit<WebLLMErrorInfo, 'kind' | 'detail'>> =
   },
   network: {
     title: 'The download failed',
-    message: 'The network failed while the model was downloading (or the model host could not be reached).',
+    message:
+      'The network failed while the model was downloading (or the model host could not be reached).',
     hint: 'Check the connection and try again: files already downloaded stay cached, so the download resumes where it stopped.',
     retryable: true,
     suggestF32: false,
@@ -129,7 +137,8 @@ const TEXTS: Record<WebLLMErrorKind, Omit<WebLLMErrorInfo, 'kind' | 'detail'>> =
   },
   'load-failed': {
     title: 'The model failed to load',
-    message: 'WebLLM could not load this model (its files, library or configuration did not work here).',
+    message:
+      'WebLLM could not load this model (its files, library or configuration did not work here).',
     hint: 'Try again, try another model, or check the URLs of a custom model.',
     retryable: true,
     suggestF32: false,
@@ -149,9 +158,13 @@ const TEXTS: Record<WebLLMErrorKind, Omit<WebLLMErrorInfo, 'kind' | 'detail'>> =
  * @param phase Whether it happened while loading the model or while generating; decides the
  *   kind when the text matches no known cause.
  */
-export function classifyWebLLMError(error: unknown, phase: 'load' | 'generate' = 'load'): WebLLMErrorInfo {
+export function classifyWebLLMError(
+  error: unknown,
+  phase: 'load' | 'generate' = 'load',
+): WebLLMErrorInfo {
   const detail = errorText(error);
   const rule = RULES.find((r) => r.test.test(detail));
-  const kind: WebLLMErrorKind = rule?.kind ?? (phase === 'load' ? 'load-failed' : 'generation-failed');
+  const kind: WebLLMErrorKind =
+    rule?.kind ?? (phase === 'load' ? 'load-failed' : 'generation-failed');
   return { kind, ...TEXTS[kind], detail };
 }

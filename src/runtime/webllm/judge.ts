@@ -5,11 +5,17 @@
  */
 import type { Problem, StepScoreRequest, StepScoreResult, Verifier } from '../../engine/types';
 import type { WebLLMCompletionsApi } from './api';
-import { speedReport, WEBLLM_MAX_TOP_LOGPROBS, type WebLLMModelInfo, type WebLLMSpeedReport } from './model';
+import {
+  speedReport,
+  WEBLLM_MAX_TOP_LOGPROBS,
+  type WebLLMModelInfo,
+  type WebLLMSpeedReport,
+} from './model';
 import type { CompletionCreateParamsNonStreaming } from './protocol';
 import { CHAT_TEMPLATES } from './templates';
 
-export const JUDGE_SYSTEM_PROMPT = 'You are a careful math teacher who checks solutions step by step.';
+export const JUDGE_SYSTEM_PROMPT =
+  'You are a careful math teacher who checks solutions step by step.';
 
 /** The judge's question about the last of `steps`. */
 export function judgeUserMessage(question: string, steps: readonly string[]): string {

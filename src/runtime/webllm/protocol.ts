@@ -13,7 +13,12 @@ import type {
   ModelRecord,
 } from '@mlc-ai/web-llm';
 
-export type { CompletionCreateParamsNonStreaming, InitProgressReport, ModelRecord, WebLLMCompletion };
+export type {
+  CompletionCreateParamsNonStreaming,
+  InitProgressReport,
+  ModelRecord,
+  WebLLMCompletion,
+};
 
 export type ToWebLLM =
   /** Load a model (unloading any other). `customRecord` adds a self-hosted model to the config. */

@@ -160,9 +160,12 @@ export class WebLLMSession {
   }
 
   /** Delete a model from WebLLM's cache (dropping it first if it is the loaded one). */
-  async deleteFromCache(spec: Pick<WebLLMModelSpec, 'modelId' | 'modelUrl' | 'modelLibUrl'>): Promise<number> {
+  async deleteFromCache(
+    spec: Pick<WebLLMModelSpec, 'modelId' | 'modelUrl' | 'modelLibUrl'>,
+  ): Promise<number> {
     const s = this.state;
-    if ((s.status === 'ready' || s.status === 'loading') && s.spec.modelId === spec.modelId) this.cancel();
+    if ((s.status === 'ready' || s.status === 'loading') && s.spec.modelId === spec.modelId)
+      this.cancel();
     return deleteModelFromCache(spec.modelUrl, spec.modelLibUrl, this.options.caches);
   }
 
@@ -172,7 +175,11 @@ export class WebLLMSession {
     this.listeners.clear();
   }
 
-  private async loadSpec(spec: WebLLMModelSpec, note: string | null, generation: number): Promise<void> {
+  private async loadSpec(
+    spec: WebLLMModelSpec,
+    note: string | null,
+    generation: number,
+  ): Promise<void> {
     this.set({ status: 'loading', spec, progress: 0, text: 'Starting WebLLM…', note });
     const client = this.ensureClient();
     try {

@@ -86,7 +86,12 @@ export const CHAT_TEMPLATES: Record<ChatTemplateId, ChatTemplate> = {
   ),
   // Qwen3 without thinking: the template's enable_thinking=false writes an empty think block,
   // so the reply is the step-by-step solution itself rather than a long hidden monologue.
-  qwen3: chatml('qwen3', 'Qwen3 (ChatML, thinking off)', null, '<|im_start|>assistant\n<think>\n\n</think>\n\n'),
+  qwen3: chatml(
+    'qwen3',
+    'Qwen3 (ChatML, thinking off)',
+    null,
+    '<|im_start|>assistant\n<think>\n\n</think>\n\n',
+  ),
   llama3: LLAMA3,
   smollm2: chatml(
     'smollm2',
@@ -107,8 +112,16 @@ export function isChatTemplateId(x: unknown): x is ChatTemplateId {
  *   turn, then the assistant's reply so far) or without it (passed through as raw text).
  * @param system The system message; null for the family's default.
  */
-export function renderPrompt(templateId: ChatTemplateId, prompt: string, system: string | null = null): string {
+export function renderPrompt(
+  templateId: ChatTemplateId,
+  prompt: string,
+  system: string | null = null,
+): string {
   const parts = splitChatPrompt(prompt);
   if (!parts) return prompt;
-  return CHAT_TEMPLATES[templateId].render({ system, user: parts.user, assistantPrefix: parts.reply });
+  return CHAT_TEMPLATES[templateId].render({
+    system,
+    user: parts.user,
+    assistantPrefix: parts.reply,
+  });
 }

@@ -85,18 +85,35 @@ export class FakeWebLLMEngine implements WebLLMEngineLike {
   };
 
   private async create(request: CompletionCreateParamsNonStreaming): Promise<WebLLMCompletion> {
-    if (this.loaded === null) throw new Error('ModelNotLoadedError: Model not loaded before trying to complete CompletionCreateParams');
+    if (this.loaded === null)
+      throw new Error(
+        'ModelNotLoadedError: Model not loaded before trying to complete CompletionCreateParams',
+      );
     if (request.top_logprobs !== undefined && request.top_logprobs !== null) {
-      if (!request.logprobs) throw new Error('DependencyError: top_logprobs requires logprobs to be true');
-      if (!(request.top_logprobs >= 0 && request.top_logprobs <= 5)) throw new Error('RangeError: top_logprobs must be in [0, 5]');
+      if (!request.logprobs)
+        throw new Error('DependencyError: top_logprobs requires logprobs to be true');
+      if (!(request.top_logprobs >= 0 && request.top_logprobs <= 5))
+        throw new Error('RangeError: top_logprobs must be in [0, 5]');
     }
-    if (request.top_p !== undefined && request.top_p !== null && !(request.top_p > 0 && request.top_p <= 1)) {
+    if (
+      request.top_p !== undefined &&
+      request.top_p !== null &&
+      !(request.top_p > 0 && request.top_p <= 1)
+    ) {
       throw new Error('RangeError: top_p must be in (0, 1]');
     }
-    if (request.temperature !== undefined && request.temperature !== null && !(request.temperature >= 0)) {
+    if (
+      request.temperature !== undefined &&
+      request.temperature !== null &&
+      !(request.temperature >= 0)
+    ) {
       throw new Error('NonNegativeError: temperature');
     }
-    if (request.max_tokens !== undefined && request.max_tokens !== null && !(request.max_tokens > 0)) {
+    if (
+      request.max_tokens !== undefined &&
+      request.max_tokens !== null &&
+      !(request.max_tokens > 0)
+    ) {
       throw new Error('MinValueError: max_tokens must be > 0');
     }
     this.requests.push(structuredClone(request));
@@ -105,7 +122,12 @@ export class FakeWebLLMEngine implements WebLLMEngineLike {
 
     const script = this.options.script(request);
     const endToken = this.options.endToken ?? '<|im_end|>';
-    const stops = request.stop === undefined || request.stop === null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop];
+    const stops =
+      request.stop === undefined || request.stop === null
+        ? []
+        : Array.isArray(request.stop)
+          ? request.stop
+          : [request.stop];
     const topK = request.logprobs ? (request.top_logprobs ?? 0) : 0;
     const maxTokens = request.max_tokens ?? Infinity;
     const emitted: string[] = [];

@@ -1,0 +1,29 @@
+import { expect, test } from '@playwright/test';
+import { finalAnswer, openApp, screenshot, waitForRunPlayed } from './helpers';
+import { collectErrors } from './console';
+
+test('the default run starts by itself, plays and finishes with an answer', async ({
+  page,
+}, info) => {
+  const errors = collectErrors(page);
+  // Only the playback speed differs from a fresh visit, so this is the page's own default run.
+  await page.goto('/#speed=64');
+  await expect(page.getByTestId('model-status')).toContainText('TinyMath on', { timeout: 60_000 });
+  await waitForRunPlayed(page);
+  await expect(finalAnswer(page)).toContainText(/\d|no answer/);
+  await expect(page.getByTestId('problem-text')).toContainText('Start with');
+  // The URL now carries every setting, so the page can be shared as it is.
+  expect(new URL(page.url()).hash).toMatch(/strategy=beam.*seed=1/);
+  await screenshot(page, 'default-run', info.project.name);
+  expect(errors).toEqual([]);
+});
+
+test('a run on the CPU path says so and completes', async ({ page }, info) => {
+  const errors = await openApp(page);
+  // SwiftShader is a software adapter, so both projects use the CPU path and show why.
+  await expect(page.getByTestId('backend-notice')).toContainText(/CPU/, { timeout: 60_000 });
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-backend', 'cpu');
+  await waitForRunPlayed(page);
+  await screenshot(page, 'cpu-notice', info.project.name);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { currentTrace, openApp, screenshot, waitForNewTrace, waitForRunPlayed } from './helpers';
+
+const stage = (page: import('@playwright/test').Page) =>
+  page.getByRole('region', { name: 'Main stage' });
+
+test('each strategy renders its own view', async ({ page }, info) => {
+  test.setTimeout(240_000);
+  const errors = await openApp(
+    page,
+    'level=1&n=4&m=2&k=1&chains=2&speed=64&seed=2&strategy=best-of-n',
+  );
+  const strategy = page.getByLabel('Strategy', { exact: true });
+
+  await waitForRunPlayed(page);
+  await expect(stage(page)).toHaveAttribute('data-view', 'best-of-n');
+  await expect(page.getByRole('button', { name: /^Sample 1\b/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Sample \d/ })).toHaveCount(4);
+  await screenshot(page, 'view-best-of-n', info.project.name);
+
+  let trace = await currentTrace(page);
+  await strategy.selectOption('revisions');
+  await waitForNewTrace(page, trace);
+  await expect(stage(page)).toHaveAttribute('data-view', 'revisions');
+  await expect(page.getByRole('listitem', { name: 'Chain 1' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: /^Chain \d/ })).toHaveCount(2);
+  await screenshot(page, 'view-revisions', info.project.name);
+
+  for (const kind of ['beam', 'lookahead', 'dvts'] as const) {
+    trace = await currentTrace(page);
+    await strategy.selectOption(kind);
+    await waitForNewTrace(page, trace);
+    await expect(stage(page)).toHaveAttribute('data-view', 'beam-tree');
+    await expect(page).toHaveURL(new RegExp(`strategy=${kind}`));
+    const tree = stage(page).getByRole('application');
+    await expect(tree).toBeVisible();
+    await expect(tree.locator('g.tv-node').first()).toBeVisible();
+    await screenshot(page, `view-${kind}`, info.project.name);
+  }
+  expect(errors).toEqual([]);
+});
+
+test('presentation mode enlarges the type and stays readable at 1280x720', async ({
+  page,
+}, info) => {
+  const errors = await openApp(page, 'level=2&n=8&m=4&speed=64&seed=4');
+  await waitForRunPlayed(page);
+  const size = () =>
+    page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const before = await size();
+  const toggle = page.getByRole('button', { name: 'Presentation mode' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  expect(await size()).toBeGreaterThan(before * 1.2);
+  await expect(page).toHaveURL(/present=1/);
+  await screenshot(page, 'presentation', info.project.name);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,71 @@
+/**
+ * Messages between the page and the engine worker. Everything is structured-clone safe plain
+ * data; errors cross as plain strings (an Error object would lose its message in some browsers).
+ */
+import type { RunStatus, TraceEvent } from '../../engine/trace/events';
+import type { Problem, StrategyConfig } from '../../engine/types';
+import type { VerifierChoice } from '../../store/settings';
+import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
+
+export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+
+/** One run, as the page asks for it. The worker owns the model objects; the page sends ids. */
+export interface RunRequest {
+  taskId: string;
+  problem: Problem;
+  config: StrategyConfig;
+  verifier: VerifierChoice;
+  seed: number;
+}
+
+export type ToWorker =
+  | {
+      type: 'load-models';
+      /** Absolute URL of the folder holding tinymath-gen/ and tinymath-prm/. */
+      baseUrl: string;
+      backend: BackendChoice;
+    }
+  /** Start a run; a run still going is cancelled first (one live run at a time). */
+  | { type: 'start-run'; runId: string; request: RunRequest }
+  | { type: 'cancel-run'; runId: string }
+  /** Start (or resume, skipping `completed`) a budget sweep. */
+  | { type: 'start-sweep'; sweepId: string; request: SweepRequest; completed: SweepRecord[] }
+  | { type: 'cancel-sweep'; sweepId: string };
+
+export type FromWorker =
+  | { type: 'models-progress'; fraction: number; message: string }
+  | {
+      type: 'models-ready';
+      backend: 'cpu' | 'webgpu';
+      notice: string | null;
+      generatorLabel: string;
+      prmLabel: string;
+    }
+  | { type: 'models-failed'; error: string }
+  /** The backend changed after loading (WebGPU failed: now on the CPU). */
+  | { type: 'models-notice'; notice: string }
+  /** A batch of trace events, in order. Batched so a fast run does not flood the page. */
+  | { type: 'run-events'; runId: string; events: TraceEvent[] }
+  /** Sent after the run's last events; `error` when the run could not even produce a trace. */
+  | { type: 'run-ended'; runId: string; status: RunStatus; error?: string }
+  | { type: 'sweep-progress'; sweepId: string; done: number; total: number; message: string }
+  | { type: 'sweep-record'; sweepId: string; record: SweepRecord }
+  | {
+      type: 'sweep-ended';
+      sweepId: string;
+      status: 'completed' | 'cancelled' | 'error';
+      error?: string;
+    }
+  /** Something failed outside any run or sweep (an unhandled rejection in the worker). */
+  | { type: 'worker-error'; error: string };
+
+/** An error of any kind as a string a person can read. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}
