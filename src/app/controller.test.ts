@@ -41,6 +41,7 @@ function fakes(initialHash = '') {
       timers.delete(h);
     },
     modelsBaseUrl: 'http://localhost/models/',
+    dataBaseUrl: 'http://localhost/',
     backend: 'auto',
   };
   return {

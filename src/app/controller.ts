@@ -4,6 +4,8 @@
  * Created once by main.tsx, with `dispose()` for tests and hot reload.
  */
 import { parseTraceFile, serializeTrace } from '../engine/trace/io';
+import type { WebLLMModelInfo } from '../runtime/webllm/model';
+import { WebLLMSession } from '../runtime/webllm/session';
 import type { AppStore } from '../store/appStore';
 import {
   runKey,
@@ -13,7 +15,8 @@ import {
   type RunSettings,
 } from '../store/settings';
 import type { SweepRequest } from '../store/sweepTypes';
-import { taskEntry } from './tasks';
+import { activeModelKey, taskModelMismatch } from './modelChoice';
+import { TASKS, taskEntry, type ModelFamily } from './tasks';
 import type { EngineChannel } from './worker/client';
 import type { BackendChoice, FromWorker, RunRequest } from './worker/protocol';
 import type { SweepPersistence } from './sweepStore';
@@ -30,8 +33,19 @@ export interface ControllerEnv {
   clearTimeout(handle: number): void;
   /** Absolute URL of the folder with the TinyMath model folders. */
   modelsBaseUrl: string;
+  /** Absolute URL of the folder that holds data/ (GSM8K, MATH-500): the app's base URL. */
+  dataBaseUrl: string;
   backend: BackendChoice;
 }
+
+/** The task, level and problem last used with one model family, to return to when switching back. */
+type TaskChoice = Pick<RunSettings, 'task' | 'level' | 'problemId'>;
+
+/** Where each family starts when the user has not used it yet on this page. */
+const FIRST_TASK: Record<ModelFamily, TaskChoice> = {
+  tinymath: { task: 'arith', level: 3, problemId: '' },
+  chat: { task: 'gsm8k', level: 1, problemId: '' },
+};
 
 /** Wait this long after the last settings change before starting a run (a dragged slider). */
 const RUN_DEBOUNCE_MS = 200;
@@ -46,12 +60,22 @@ export class AppController {
   private frame: number | null = null;
   private lastFrameTime: number | null = null;
   private lastRunKey: string | null = null;
+  /** The run that waits for its task's problems to be fetched. */
+  private runAwaitingData: string | null = null;
+  private readonly taskLoads = new Map<string, Promise<boolean>>();
+  /** What each model family was last doing, so switching models and back loses nothing. */
+  private readonly lastTaskOf: Partial<Record<ModelFamily, TaskChoice>> = {};
 
+  /**
+   * @param webllm The page's one WebLLM session (creating it loads nothing). The app runs on a
+   *   WebLLM model exactly while the session has one ready; the model picker drives it.
+   */
   constructor(
     private readonly store: AppStore,
     private readonly engine: EngineChannel,
     private readonly env: ControllerEnv,
     private readonly sweeps: SweepPersistence | null = null,
+    readonly webllm: WebLLMSession = new WebLLMSession(),
   ) {}
 
   /** Load the models, start the default run and begin following the URL. */
@@ -61,15 +85,20 @@ export class AppController {
       type: 'load-models',
       baseUrl: this.env.modelsBaseUrl,
       backend: this.env.backend,
+      dataBaseUrl: this.env.dataBaseUrl,
     });
 
     this.env.replaceHash(settingsToHash(this.store.getState().settings));
     this.cleanups.push(
       this.store.subscribe((state, previous) => {
         if (state.settings !== previous.settings) this.onSettingsChanged(state.settings);
+        if (state.activeModel !== previous.activeModel) this.onRunInputsChanged();
         if (state.playing !== previous.playing) this.syncClock();
       }),
     );
+    // Whatever takes the session out of 'ready' (Cancel, Delete, a failed load of another
+    // model, Back to TinyMath, a crashed worker) also takes the app back to TinyMath.
+    this.cleanups.push(this.webllm.subscribe(() => this.onWebLLMSessionChanged()));
     this.cleanups.push(
       this.env.onHashChange(() => {
         const next = settingsFromHash(this.env.getHash());
@@ -85,18 +114,24 @@ export class AppController {
 
   dispose(): void {
     this.cleanups.splice(0).forEach((c) => c());
+    this.webllm.dispose();
     if (this.pendingRun !== null) this.env.clearTimeout(this.pendingRun);
     if (this.frame !== null) this.env.cancelFrame(this.frame);
     this.frame = null;
   }
 
-  /** Start a run with the current settings, replacing the current trace. */
+  /**
+   * Start a run with the current settings on the active model, replacing the current trace.
+   * A task whose problems are still being fetched starts as soon as they arrive; a task the
+   * active model cannot read shows why instead of running.
+   */
   startRun(): void {
     if (this.pendingRun !== null) this.env.clearTimeout(this.pendingRun);
     this.pendingRun = null;
+    this.runAwaitingData = null;
     const state = this.store.getState();
     const settings = state.settings;
-    this.lastRunKey = runKey(settings);
+    this.lastRunKey = this.currentRunKey();
     const current = state.source;
     if (
       current?.kind === 'live' &&
@@ -104,16 +139,69 @@ export class AppController {
     ) {
       this.engine.post({ type: 'cancel-run', runId: current.runId });
     }
-    let request: RunRequest;
-    try {
-      request = this.runRequest(settings);
-    } catch (e) {
-      state.pushNotice('error', e instanceof Error ? e.message : String(e));
+    const entry = taskEntry(settings.task);
+    // Fetch the problems even when the run is refused: the picker and the link need them.
+    const loading = entry.isReady() ? null : this.loadTaskData(settings.task);
+    const mismatch = taskModelMismatch(settings.task, state.activeModel);
+    if (mismatch) {
+      state.blockRun(mismatch);
       return;
     }
     const runId = `page-run-${++this.runCounter}`;
     state.beginLiveTrace(runId);
+    if (loading) {
+      this.runAwaitingData = runId;
+      void loading.then((ok) => this.onTaskDataSettled(runId, ok));
+      return;
+    }
+    let request: RunRequest;
+    try {
+      request = this.runRequest(settings);
+    } catch (e) {
+      state.endLiveRun(runId, 'error', e instanceof Error ? e.message : String(e));
+      return;
+    }
     this.engine.post({ type: 'start-run', runId, request });
+  }
+
+  /**
+   * Run on a WebLLM model the session has loaded: hands the engine worker a port to it. The
+   * arithmetic task is TinyMath's, so the task switches to the one last used with a chat
+   * model (GSM8K at first). Calling it again for the same model does nothing.
+   */
+  switchToWebLLM(info: WebLLMModelInfo): void {
+    const state = this.store.getState();
+    const active = state.activeModel;
+    if (active.kind === 'webllm' && active.info.modelId === info.modelId) return;
+    let port: MessagePort;
+    try {
+      port = this.webllm.connectPort();
+    } catch (e) {
+      state.pushNotice('error', `WebLLM: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    this.engine.post({ type: 'use-webllm', info, port }, [port]);
+    this.switchTaskFamily('chat', `Runs now use ${info.label}.`);
+    state.activateModel({ kind: 'webllm', info });
+  }
+
+  /**
+   * Run on TinyMath again (it never stopped being loaded). The worker cancels what runs on
+   * WebLLM and drops its port; the task goes back to the one last used with TinyMath.
+   * WebLLM's own worker is left to the session (see backToTinyMath).
+   */
+  switchToTinyMath(): void {
+    const state = this.store.getState();
+    if (state.activeModel.kind === 'tinymath') return;
+    this.engine.post({ type: 'use-tinymath' });
+    this.switchTaskFamily('tinymath', 'Runs use TinyMath again.');
+    state.activateModel({ kind: 'tinymath' });
+  }
+
+  /** Leave WebLLM from anywhere in the page: stops WebLLM's worker (freeing the GPU) and uses TinyMath. */
+  backToTinyMath(): void {
+    this.webllm.backToTinyMath();
+    this.switchToTinyMath();
   }
 
   /** Stop the live run; its trace so far stays and can be played. */
@@ -165,6 +253,11 @@ export class AppController {
   /** Start a sweep, resuming from the records already stored for the same request. */
   async startSweep(request: SweepRequest): Promise<void> {
     const state = this.store.getState();
+    const mismatch = taskModelMismatch(request.taskId, state.activeModel);
+    if (mismatch) {
+      state.pushNotice('error', `The sweep cannot start: ${mismatch}`);
+      return;
+    }
     const sweepId = `page-sweep-${++this.sweepCounter}`;
     let completed =
       state.sweep.request && sameRequest(state.sweep.request, request) ? state.sweep.records : [];
@@ -214,10 +307,98 @@ export class AppController {
 
   private onSettingsChanged(settings: RunSettings): void {
     this.env.replaceHash(settingsToHash(settings));
+    const entry = TASKS[settings.task];
+    if (entry && !entry.isReady()) void this.loadTaskData(settings.task);
+    this.onRunInputsChanged();
+  }
+
+  /** What decides a run: the settings that shape it, and the model it runs on. */
+  private currentRunKey(): string {
+    const { settings, activeModel } = this.store.getState();
+    return `${runKey(settings)}|${activeModelKey(activeModel)}`;
+  }
+
+  private onRunInputsChanged(): void {
     // Speed and presentation only change how the trace is shown, never the run.
-    if (runKey(settings) === this.lastRunKey) return;
+    if (this.currentRunKey() === this.lastRunKey) return;
     if (this.pendingRun !== null) this.env.clearTimeout(this.pendingRun);
     this.pendingRun = this.env.setTimeout(() => this.startRun(), RUN_DEBOUNCE_MS);
+  }
+
+  private onWebLLMSessionChanged(): void {
+    const session = this.webllm.getState();
+    if (session.status === 'ready') this.switchToWebLLM(session.info);
+    else this.switchToTinyMath();
+  }
+
+  /**
+   * Move the settings to a task the family can run, remembering where the other family was.
+   * @param note said to the user when the task changes
+   */
+  private switchTaskFamily(family: ModelFamily, note: string): void {
+    const state = this.store.getState();
+    const { settings } = state;
+    const from = taskEntry(settings.task);
+    if (from.modelFamily === family) return;
+    this.lastTaskOf[from.modelFamily] = {
+      task: settings.task,
+      level: settings.level,
+      problemId: settings.problemId,
+    };
+    const to = this.lastTaskOf[family] ?? FIRST_TASK[family];
+    state.replaceSettings({ ...settings, ...to });
+    const entry = taskEntry(to.task);
+    state.pushNotice(
+      'info',
+      `${note} ${from.shortLabel} is not for this model, so the task is now ${entry.shortLabel}.`,
+    );
+  }
+
+  /**
+   * Fetch a task's problems in the page once (the worker fetches its own copy).
+   * @returns whether they are loaded
+   */
+  private loadTaskData(taskId: string): Promise<boolean> {
+    const existing = this.taskLoads.get(taskId);
+    if (existing) return existing;
+    const entry = taskEntry(taskId);
+    const state = this.store.getState();
+    state.taskDataChanged(taskId, { status: 'loading' });
+    const load = entry.load(this.env.dataBaseUrl).then(
+      () => {
+        const s = this.store.getState();
+        s.taskDataChanged(taskId, { status: 'ready' });
+        // Normalise again: the link's problem id can now be checked (or the first one chosen).
+        if (s.settings.task === taskId) s.replaceSettings(s.settings);
+        return true;
+      },
+      (e: unknown) => {
+        // Forget the failure so that the next run tries again (the network may be back).
+        this.taskLoads.delete(taskId);
+        const error = e instanceof Error ? e.message : String(e);
+        this.store.getState().taskDataChanged(taskId, { status: 'error', error });
+        return false;
+      },
+    );
+    this.taskLoads.set(taskId, load);
+    return load;
+  }
+
+  /** The problems a waiting run needed have arrived (or failed to). */
+  private onTaskDataSettled(runId: string, ok: boolean): void {
+    if (this.runAwaitingData !== runId) return;
+    this.runAwaitingData = null;
+    const state = this.store.getState();
+    if (ok) {
+      this.startRun();
+      return;
+    }
+    const status = state.taskData[state.settings.task];
+    state.endLiveRun(
+      runId,
+      'error',
+      `The problems could not be loaded: ${status?.status === 'error' ? status.error : 'unknown error'}`,
+    );
   }
 
   private onWorkerMessage(message: FromWorker): void {
@@ -262,6 +443,9 @@ export class AppController {
         }
         void this.persistSweep(message.status);
         break;
+      case 'webllm-speed':
+        state.webllmSpeedReported(message.report);
+        break;
       case 'worker-error':
         state.pushNotice('error', `Engine error: ${message.error}`);
         break;
@@ -293,10 +477,11 @@ export class AppController {
       const stored = await this.sweeps.load();
       if (!stored) return;
       const status = stored.status === 'running' ? 'cancelled' : stored.status;
-      this.store
-        .getState()
-        .sweepRestored(stored.request, stored.records, status, stored.done, stored.total);
-      if (stored.status === 'running') await this.startSweep(stored.request);
+      const state = this.store.getState();
+      state.sweepRestored(stored.request, stored.records, status, stored.done, stored.total);
+      // A sweep on a WebLLM model resumes only by hand, once the model is loaded again.
+      const fits = taskModelMismatch(stored.request.taskId, state.activeModel) === null;
+      if (stored.status === 'running' && fits) await this.startSweep(stored.request);
     } catch {
       // No IndexedDB (private mode): sweeps still run, they just do not survive a reload.
     }
@@ -343,6 +528,7 @@ export function browserEnv(): ControllerEnv {
     setTimeout: (cb, ms) => window.setTimeout(cb, ms),
     clearTimeout: (h) => window.clearTimeout(h),
     modelsBaseUrl: new URL('models/', document.baseURI).href,
+    dataBaseUrl: new URL('./', document.baseURI).href,
     backend: 'auto',
   };
 }

@@ -34,8 +34,11 @@ async function sweepRecords(): Promise<SweepRecord[]> {
       notice: null,
       dispose() {},
     }),
+    connectWebLLM: () => {
+      throw new Error('no WebLLM in this test');
+    },
   });
-  handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'cpu' });
+  handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'cpu', dataBaseUrl: 'http://x/' });
   handler.handle({ type: 'start-sweep', sweepId: 's', request, completed: [] });
   await handler.idle();
   return messages.flatMap((m) => (m.type === 'sweep-record' ? [m.record] : []));

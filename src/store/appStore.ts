@@ -12,6 +12,7 @@ import { createSelectionSlice, type SelectionSlice } from './slices/selectionSli
 import { createNoticesSlice, type NoticesSlice } from './slices/noticesSlice';
 import { createSweepSlice, type SweepSlice } from './slices/sweepSlice';
 import { createLayoutSlice, type LayoutSlice } from './slices/layoutSlice';
+import { createTaskDataSlice, type TaskDataSlice } from './slices/taskDataSlice';
 
 export type AppState = SettingsSlice &
   ModelSlice &
@@ -19,7 +20,8 @@ export type AppState = SettingsSlice &
   SelectionSlice &
   NoticesSlice &
   SweepSlice &
-  LayoutSlice;
+  LayoutSlice &
+  TaskDataSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -36,5 +38,6 @@ export function createAppStore(initialSettings: RunSettings = defaultSettings())
     ...createNoticesSlice(...a),
     ...createSweepSlice(...a),
     ...createLayoutSlice(...a),
+    ...createTaskDataSlice(...a),
   }));
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { gsm8kTask, parseGsm8kJsonl } from '../tasks/gsm8k';
+import { math500Task } from '../tasks/math500';
 import {
   URL_PARAMS,
   defaultSettings,
@@ -119,5 +122,51 @@ describe('runKey', () => {
     const s = defaultSettings();
     expect(runKey({ ...s, speed: 8, presentation: true })).toBe(runKey(s));
     expect(runKey({ ...s, seed: s.seed + 1 })).not.toBe(runKey(s));
+  });
+});
+
+describe('benchmark tasks in links', () => {
+  const gsm8k = parseGsm8kJsonl(
+    readFileSync(new URL('../../public/data/gsm8k/test-subset.jsonl', import.meta.url), 'utf8'),
+  );
+
+  it('keeps a MATH-500 problem id while the problems are not loaded, and drops a foreign one', () => {
+    expect(math500Task.isLoaded()).toBe(false);
+    const s = settingsFromHash('#task=math500&level=4&problem=math-precalculus-807');
+    expect(s).toMatchObject({ task: 'math500', level: 4, problemId: 'math-precalculus-807' });
+    const foreign = settingsFromHash('#task=math500&level=4&problem=arith-L4-12');
+    expect(foreign.problemId).toBe('');
+  });
+
+  it('round-trips a GSM8K run, and checks the problem once the problems are loaded', () => {
+    gsm8kTask.setProblems(gsm8k);
+    const problem = gsm8kTask.problemsAt(2)[5];
+    if (!problem) throw new Error('no level-2 GSM8K problem');
+    const s: RunSettings = {
+      ...defaultSettings(),
+      task: 'gsm8k',
+      level: 2,
+      problemId: problem.id,
+      strategy: 'dvts',
+      n: 16,
+    };
+    expect(settingsFromHash(`#${settingsToHash(s)}`)).toEqual(s);
+    // A link whose problem is not at its level gets the level's first problem instead.
+    const wrongLevel = settingsFromHash(`#task=gsm8k&level=4&problem=${problem.id}`);
+    expect(wrongLevel.level).toBe(4);
+    expect(gsm8kTask.problemById(wrongLevel.problemId)?.level).toBe(4);
+  });
+
+  it('gives chat-model tasks paragraph-sized token caps', () => {
+    const arith = strategyConfigFor({ ...defaultSettings(), strategy: 'beam' });
+    const chat = strategyConfigFor({ ...defaultSettings(), task: 'gsm8k', strategy: 'beam' });
+    expect(chat.maxTokens).toBeGreaterThan(arith.maxTokens * 4);
+    const bon = strategyConfigFor({
+      ...defaultSettings(),
+      task: 'math500',
+      level: 5,
+      strategy: 'best-of-n',
+    });
+    expect(bon.maxTokens).toBeLessThanOrEqual(1024);
   });
 });

@@ -49,9 +49,14 @@ export const LOOKAHEADS = [1, 2, 3] as const;
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16, 64] as const;
 export const AGGREGATIONS: readonly Aggregation[] = ['last', 'min', 'product'];
 export const SELECTIONS: readonly Selection[] = ['weighted', 'majority', 'naive'];
+/**
+ * The verifier choices a link can carry. What each means depends on the active model and the
+ * task (TinyMath's PRM or an LLM-as-judge; step checker or final-answer oracle): the controls
+ * label them with src/app/modelChoice.ts's verifierOptions.
+ */
 export const VERIFIERS: readonly { value: VerifierChoice; label: string }[] = [
-  { value: 'prm', label: 'Learned PRM (TinyMath)' },
-  { value: 'oracle', label: 'Oracle step checker (exact)' },
+  { value: 'prm', label: 'Learned verifier (PRM)' },
+  { value: 'oracle', label: 'Oracle (ground truth)' },
   { value: 'none', label: 'None (majority vote)' },
 ];
 
@@ -154,15 +159,22 @@ export const URL_PARAMS: readonly ParamSpec[] = [
  * Make a combination of settings consistent: M and the chain count must divide N (all powers of
  * two), and the problem must belong to the task and level. Changing N therefore clamps M and the
  * chains instead of producing a run the engine would refuse.
+ *
+ * A fetched task (GSM8K, MATH-500) whose problems are not loaded yet keeps an id of its shape,
+ * so a shared link survives until they arrive; normalising again after the load checks it.
  */
 export function normalizeSettings(s: RunSettings): RunSettings {
   const out = { ...s };
   const entry = TASKS[out.task] ?? taskEntry('arith');
   if (!TASKS[out.task]) out.task = 'arith';
   out.level = Math.min(Math.max(1, Math.round(out.level)), entry.task.levels);
-  const problem = entry.problemFromId(out.problemId);
-  if (!problem || problem.level !== out.level) {
-    out.problemId = entry.pickerProblems(out.level)[0]?.id ?? '';
+  if (entry.isReady()) {
+    const problem = entry.problemFromId(out.problemId);
+    if (!problem || problem.level !== out.level) {
+      out.problemId = entry.pickerProblems(out.level)[0]?.id ?? '';
+    }
+  } else if (!entry.ownsProblemId(out.problemId)) {
+    out.problemId = '';
   }
   // Search keeps N/M beams, so M may not exceed N: lowering N lowers M with it.
   const isSearch =
@@ -211,18 +223,18 @@ export function runKey(s: RunSettings): string {
   return JSON.stringify(rest);
 }
 
-/** Longest line of a solution is "9999*12=119988" plus newline; 24 tokens (characters) is ample. */
-const TOKENS_PER_STEP = 24;
-
 /**
- * The engine's strategy config for these settings. Token caps follow the task level: a whole
- * solution has (operations + 1) lines. Search stops a few rounds after a correct solution would
- * have ended, rather than the paper's 40 rounds, because TinyMath solutions are short.
+ * The engine's strategy config for these settings. Token caps come from the task and level
+ * (TinyMath: a whole solution has operations + 1 lines; chat tasks: paragraphs). Search stops a
+ * few rounds after a typical solution would have ended, rather than the paper's 40 rounds,
+ * because the solutions here are short.
  */
 export function strategyConfigFor(s: RunSettings): StrategyConfig {
   const entry = taskEntry(s.task);
   const steps = entry.solutionSteps(s.level);
-  const solutionTokens = TOKENS_PER_STEP * (steps + 1);
+  const caps = entry.tokenCaps(s.level);
+  const solutionTokens = caps.solution;
+  const stepTokens = caps.step;
   const maxRounds = Math.min(40, steps + 3);
   const common = {
     n: s.n,
@@ -250,7 +262,7 @@ export function strategyConfigFor(s: RunSettings): StrategyConfig {
       return {
         ...common,
         kind: 'beam',
-        maxTokens: TOKENS_PER_STEP,
+        maxTokens: stepTokens,
         beamWidth: s.beamWidth,
         maxRounds,
       };
@@ -258,7 +270,7 @@ export function strategyConfigFor(s: RunSettings): StrategyConfig {
       return {
         ...common,
         kind: 'lookahead',
-        maxTokens: TOKENS_PER_STEP,
+        maxTokens: stepTokens,
         beamWidth: s.beamWidth,
         lookahead: s.lookahead,
         maxRounds,
@@ -267,7 +279,7 @@ export function strategyConfigFor(s: RunSettings): StrategyConfig {
       return {
         ...common,
         kind: 'dvts',
-        maxTokens: TOKENS_PER_STEP,
+        maxTokens: stepTokens,
         beamWidth: s.beamWidth,
         maxRounds,
       };

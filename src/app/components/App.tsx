@@ -9,6 +9,7 @@ import { Stage } from './Stage';
 import { SweepPanel } from './SweepPanel';
 import { DropZone, TraceFileButtons } from './TraceFiles';
 import { usePlaybackKeys } from './useKeyboard';
+import { WebLLMOpener, WebLLMPanel } from './WebLLMPanel';
 
 /** The page: header, controls | stage | inspector, playback, and the plots area below. */
 export function App() {
@@ -31,6 +32,7 @@ export function App() {
         </h1>
         <ModelStatus />
         <div className="header-actions">
+          <WebLLMOpener />
           <TraceFileButtons />
           <button
             type="button"
@@ -83,6 +85,7 @@ export function App() {
           {layout.inspectorOpen ? <Inspector /> : null}
         </aside>
       </div>
+      <WebLLMPanel />
       <section id="plots" className="plots" aria-labelledby="plots-heading">
         <SweepPanel />
       </section>

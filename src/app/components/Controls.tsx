@@ -1,4 +1,5 @@
-import { useId, useMemo, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
+import { SequentialCostNote } from '../../runtime/webllm/ui/WebLLMSpeed';
 import { useAppStore } from '../../store/react';
 import {
   AGGREGATIONS,
@@ -7,13 +8,24 @@ import {
   LOOKAHEADS,
   SELECTIONS,
   STRATEGIES,
-  VERIFIERS,
   type RunSettings,
 } from '../../store/settings';
 import type { Aggregation, Selection, StrategyKind } from '../../engine/types';
-import { TASKS, taskEntry } from '../tasks';
+import { familyOf, verifierOptions } from '../modelChoice';
+import { TASKS, taskEntry, type ModelFamily } from '../tasks';
 import { useController } from '../controllerContext';
 import { DiceIcon, ReseedIcon } from './icons';
+
+const FAMILY_TAGS: Record<ModelFamily, string> = {
+  tinymath: 'TinyMath',
+  chat: 'WebLLM models',
+};
+
+/** Benchmark questions are paragraphs; the picker shows their start. */
+function shortQuestion(question: string, max = 90): string {
+  const oneLine = question.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
 
 const AGGREGATION_LABELS: Record<Aggregation, string> = {
   last: 'Last step (paper)',
@@ -46,14 +58,22 @@ export function Controls() {
   const setSetting = useAppStore((s) => s.setSetting);
   const controller = useController();
   const runStatus = useAppStore((s) => s.runStatus);
+  const activeModel = useAppStore((s) => s.activeModel);
+  const speed = useAppStore((s) => s.webllmSpeed);
+  const taskData = useAppStore((s) => s.taskData[settings.task]);
   const id = useId();
   const entry = taskEntry(settings.task);
+  const ready = entry.isReady();
   const set =
     <K extends keyof RunSettings>(k: K) =>
     (v: RunSettings[K]) =>
       setSetting(k, v);
 
-  const problems = useMemo(() => entry.pickerProblems(settings.level), [entry, settings.level]);
+  // Read on every render (a dozen problems, cheap): a fetched task's list appears when its
+  // problems arrive, which `taskData` above re-renders for.
+  const problems = entry.pickerProblems(settings.level);
+  const family = familyOf(activeModel);
+  const verifiers = verifierOptions(activeModel, settings.task);
   const current = entry.problemFromId(settings.problemId);
   const listed = problems.some((p) => p.id === settings.problemId);
   const isSearch = SEARCH.includes(settings.strategy);
@@ -72,6 +92,7 @@ export function Controls() {
           {Object.entries(TASKS).map(([taskId, t]) => (
             <option key={taskId} value={taskId}>
               {t.task.label}
+              {t.modelFamily === family ? '' : ` (needs ${FAMILY_TAGS[t.modelFamily]})`}
             </option>
           ))}
         </select>
@@ -84,23 +105,37 @@ export function Controls() {
         >
           {Array.from({ length: entry.task.levels }, (_, i) => i + 1).map((l) => (
             <option key={l} value={l}>
-              Level {l} ({entry.solutionSteps(l) - 1} operation
-              {entry.solutionSteps(l) > 2 ? 's' : ''})
+              {entry.levelLabel(l)}
             </option>
           ))}
         </select>
       </Field>
-      <Field label="Problem" id={`${id}-problem`}>
+      <Field
+        label="Problem"
+        id={`${id}-problem`}
+        {...(taskData?.status === 'error'
+          ? { hint: `The problems could not be loaded: ${taskData.error}` }
+          : {})}
+      >
         <div className="row">
           <select
             id={`${id}-problem`}
-            value={settings.problemId}
+            value={ready ? settings.problemId : ''}
+            disabled={!ready}
+            title={current?.question}
             onChange={(e) => set('problemId')(e.target.value)}
           >
-            {!listed && current ? <option value={current.id}>{current.question}</option> : null}
+            {!ready ? (
+              <option value="">
+                {taskData?.status === 'error' ? 'Problems unavailable' : 'Loading problems…'}
+              </option>
+            ) : null}
+            {!listed && current ? (
+              <option value={current.id}>{shortQuestion(current.question)}</option>
+            ) : null}
             {problems.map((p, i) => (
               <option key={p.id} value={p.id}>
-                {i + 1}. {p.question}
+                {i + 1}. {shortQuestion(p.question)}
               </option>
             ))}
           </select>
@@ -109,9 +144,11 @@ export function Controls() {
             className="icon-button"
             aria-label="Random problem"
             title="Random problem"
+            disabled={!ready}
             onClick={() => {
               const seed = Math.floor(Math.random() * 1_000_000_000);
-              set('problemId')(entry.problemFromSeed(settings.level, seed).id);
+              const problem = entry.problemFromSeed(settings.level, seed);
+              if (problem) set('problemId')(problem.id);
             }}
           >
             <DiceIcon />
@@ -233,11 +270,13 @@ export function Controls() {
           value={settings.verifier}
           onChange={(e) => set('verifier')(e.target.value as RunSettings['verifier'])}
         >
-          {VERIFIERS.filter((v) => v.value !== 'none' || !isSearch).map((v) => (
-            <option key={v.value} value={v.value}>
-              {v.label}
-            </option>
-          ))}
+          {verifiers
+            .filter((v) => v.value !== 'none' || !isSearch)
+            .map((v) => (
+              <option key={v.value} value={v.value}>
+                {v.label}
+              </option>
+            ))}
         </select>
       </Field>
       <Field label="Seed" id={`${id}-seed`}>
@@ -264,6 +303,15 @@ export function Controls() {
           </button>
         </div>
       </Field>
+      {activeModel.kind === 'webllm' ? (
+        <SequentialCostNote
+          samples={
+            settings.strategy === 'lookahead' ? settings.n * (settings.lookahead + 1) : settings.n
+          }
+          speed={speed}
+          tokensPerSample={entry.tokenCaps(settings.level).solution}
+        />
+      ) : null}
       <div className="row run-buttons">
         <button type="button" onClick={() => controller.startRun()}>
           Run again

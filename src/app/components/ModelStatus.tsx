@@ -1,27 +1,50 @@
+import './webllmPanel.css';
 import { useAppStore } from '../../store/react';
 
-/** Which model runs where: loading progress, the backend, and the CPU notice when WebGPU is missing. */
+/**
+ * Which model runs where: TinyMath's loading progress and backend (with the CPU notice when
+ * WebGPU is missing), or the WebLLM model runs use now (its live speed is on the stage).
+ */
 export function ModelStatus() {
   const model = useAppStore((s) => s.model);
+  const active = useAppStore((s) => s.activeModel);
+  const tinymath =
+    model.status === 'ready' ? (
+      <span>
+        TinyMath on <strong>{model.backend === 'webgpu' ? 'WebGPU' : 'CPU'}</strong>
+      </span>
+    ) : null;
   return (
-    <div className="model-status" data-testid="model-status" data-backend={model.backend ?? ''}>
+    <div
+      className="model-status"
+      data-testid="model-status"
+      data-backend={model.backend ?? ''}
+      data-active={active.kind}
+    >
       {model.status === 'loading' || model.status === 'idle' ? (
         <span className="model-loading">
           <span>Loading TinyMath…</span>
           <progress aria-label="Model loading progress" max={1} value={model.progress} />
         </span>
       ) : null}
-      {model.status === 'ready' ? (
-        <span>
-          TinyMath on <strong>{model.backend === 'webgpu' ? 'WebGPU' : 'CPU'}</strong>
-        </span>
-      ) : null}
+      {active.kind === 'webllm' ? (
+        <>
+          <span className="model-status-line" title={`${active.info.label}, through WebLLM`}>
+            WebLLM: <strong>{active.info.label}</strong>
+          </span>
+          <span className="model-status-line model-status-sub">
+            on WebGPU · TinyMath stays loaded
+          </span>
+        </>
+      ) : (
+        tinymath
+      )}
       {model.status === 'error' ? (
         <span className="error-text" role="alert">
           Model failed to load: {model.error}
         </span>
       ) : null}
-      {model.notice ? (
+      {model.notice && active.kind === 'tinymath' ? (
         <span
           className="backend-notice"
           role="status"

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { useAppStore } from '../../store/react';
 import type { Binning } from '../../store/slices/sweepSlice';
-import { BUDGETS, STRATEGIES, VERIFIERS } from '../../store/settings';
+import { BUDGETS, STRATEGIES } from '../../store/settings';
 import type { SweepRequest } from '../../store/sweepTypes';
 import type { StrategyKind } from '../../engine/types';
 import type { ComputeUnit } from '../viewProps';
@@ -9,6 +9,7 @@ import { useController } from '../controllerContext';
 import { summarizeForPlot } from '../sweepSummary';
 import { SweepFigure } from './SweepFigure';
 import { taskEntry } from '../tasks';
+import { taskModelMismatch, verifierOptions } from '../modelChoice';
 
 const UNITS: { value: ComputeUnit; label: string }[] = [
   { value: 'generations', label: 'Generations' },
@@ -21,7 +22,9 @@ function SweepForm({ onStart, running }: { onStart(r: SweepRequest): void; runni
   const id = useId();
   const stored = useAppStore((s) => s.sweep.request);
   const task = useAppStore((s) => s.settings.task);
+  const activeModel = useAppStore((s) => s.activeModel);
   const levelsAvailable = taskEntry(task).task.levels;
+  const mismatch = taskModelMismatch(task, activeModel);
   const [levels, setLevels] = useState<number[]>(stored?.levels ?? [1, 2, 3]);
   const [problemsPerLevel, setProblemsPerLevel] = useState(stored?.problemsPerLevel ?? 4);
   const [nMax, setNMax] = useState(stored?.nMax ?? 8);
@@ -39,7 +42,7 @@ function SweepForm({ onStart, running }: { onStart(r: SweepRequest): void; runni
       className="sweep-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!valid || running) return;
+        if (!valid || running || mismatch) return;
         onStart({
           taskId: task,
           levels: [...levels].sort((a, b) => a - b),
@@ -112,11 +115,13 @@ function SweepForm({ onStart, running }: { onStart(r: SweepRequest): void; runni
             value={verifier}
             onChange={(e) => setVerifier(e.target.value as SweepRequest['verifier'])}
           >
-            {VERIFIERS.filter((v) => v.value !== 'none').map((v) => (
-              <option key={v.value} value={v.value}>
-                {v.label}
-              </option>
-            ))}
+            {verifierOptions(activeModel, task)
+              .filter((v) => v.value !== 'none')
+              .map((v) => (
+                <option key={v.value} value={v.value}>
+                  {v.label}
+                </option>
+              ))}
           </select>
         </div>
         <div className="field">
@@ -130,7 +135,8 @@ function SweepForm({ onStart, running }: { onStart(r: SweepRequest): void; runni
           />
         </div>
       </div>
-      <button type="submit" disabled={!valid || running}>
+      {mismatch ? <p className="hint">{mismatch}</p> : null}
+      <button type="submit" disabled={!valid || running || mismatch !== null}>
         Run sweep
       </button>
     </form>

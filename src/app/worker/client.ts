@@ -3,7 +3,8 @@ import type { FromWorker, ToWorker } from './protocol';
 
 /** A message channel to the engine. The page code depends on this, not on `Worker`, for tests. */
 export interface EngineChannel {
-  post(message: ToWorker): void;
+  /** @param transfer objects moved to the worker with the message (a WebLLM MessagePort) */
+  post(message: ToWorker, transfer?: Transferable[]): void;
   /** Subscribe to the worker's messages; returns the unsubscribe function. */
   subscribe(listener: (message: FromWorker) => void): () => void;
   terminate(): void;
@@ -27,7 +28,7 @@ export function startEngineWorker(): EngineChannel {
     emit({ type: 'worker-error', error: 'A message from the engine worker could not be read.' }),
   );
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer) => worker.postMessage(message, transfer ?? []),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -36,10 +36,15 @@ function setup(load: () => Promise<LoadedModels> = async () => scriptedModels())
       onProgress(0.5, 'tinymath-gen/model.safetensors');
       return load();
     },
+    connectWebLLM: () => {
+      throw new Error('no WebLLM in this test');
+    },
     flushIntervalMs: 1,
   });
   return { messages, handler };
 }
+
+const DATA = 'http://localhost/';
 
 function runRequest(strategy: RunRequest['config']['kind'], seed = 3): RunRequest {
   const problem = makeArithProblem(2, 11);
@@ -60,7 +65,12 @@ const eventsOf = (messages: FromWorker[], runId: string): TraceEvent[] =>
 describe('worker handler: runs', () => {
   it('loads the models once, streams a whole trace in order and ends the run', async () => {
     const { messages, handler } = setup();
-    handler.handle({ type: 'load-models', baseUrl: 'http://x/models/', backend: 'auto' });
+    handler.handle({
+      type: 'load-models',
+      baseUrl: 'http://x/models/',
+      backend: 'auto',
+      dataBaseUrl: DATA,
+    });
     handler.handle({ type: 'start-run', runId: 'r1', request: runRequest('beam') });
     await handler.idle();
     expect(messages.find((m) => m.type === 'models-progress')).toMatchObject({ fraction: 0.5 });
@@ -82,7 +92,7 @@ describe('worker handler: runs', () => {
     const a = setup();
     const b = setup();
     for (const { handler } of [a, b]) {
-      handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+      handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
       handler.handle({ type: 'start-run', runId: 'r', request: runRequest('best-of-n', 9) });
       await handler.idle();
     }
@@ -98,7 +108,7 @@ describe('worker handler: runs', () => {
           handler.handle({ type: 'start-run', runId: 'r2', request: runRequest('best-of-n') });
       }),
     );
-    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
     handler.handle({ type: 'start-run', runId: 'r1', request: runRequest('beam') });
     await handler.idle();
     const ended = messages.filter((m) => m.type === 'run-ended');
@@ -112,7 +122,7 @@ describe('worker handler: runs', () => {
     const { messages, handler } = setup(async () => {
       throw new Error('tinymath-gen/config.json: 404');
     });
-    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
     handler.handle({ type: 'start-run', runId: 'r1', request: runRequest('beam') });
     await handler.idle();
     expect(messages).toContainEqual({
@@ -126,7 +136,7 @@ describe('worker handler: runs', () => {
 
   it('uses the oracle checker or no verifier when asked', async () => {
     const { messages, handler } = setup();
-    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
     handler.handle({
       type: 'start-run',
       runId: 'o',
@@ -163,7 +173,7 @@ describe('worker handler: sweeps', () => {
 
   it('runs a sweep to the end with progress, and a resumed sweep redoes nothing', async () => {
     const { messages, handler } = setup();
-    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
     handler.handle({ type: 'start-sweep', sweepId: 's1', request, completed: [] });
     await handler.idle();
     const all = records(messages);
@@ -188,7 +198,7 @@ describe('worker handler: sweeps', () => {
         if (calls === 3) handler.handle({ type: 'cancel-sweep', sweepId: 's1' });
       }),
     );
-    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto' });
+    handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'auto', dataBaseUrl: DATA });
     handler.handle({ type: 'start-sweep', sweepId: 's1', request, completed: [] });
     await handler.idle();
     expect(messages.at(-1)).toEqual({ type: 'sweep-ended', sweepId: 's1', status: 'cancelled' });

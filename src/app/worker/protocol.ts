@@ -4,6 +4,7 @@
  */
 import type { RunStatus, TraceEvent } from '../../engine/trace/events';
 import type { Problem, StrategyConfig } from '../../engine/types';
+import type { WebLLMModelInfo, WebLLMSpeedReport } from '../../runtime/webllm/model';
 import type { VerifierChoice } from '../../store/settings';
 import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
 
@@ -24,7 +25,16 @@ export type ToWorker =
       /** Absolute URL of the folder holding tinymath-gen/ and tinymath-prm/. */
       baseUrl: string;
       backend: BackendChoice;
+      /** Absolute URL of the folder holding data/ (GSM8K, MATH-500), fetched on first use. */
+      dataBaseUrl: string;
     }
+  /**
+   * Run on a WebLLM model the page loaded: `port` reaches WebLLM's worker (transferred, from
+   * WebLLMSession.connectPort()). TinyMath stays loaded. A run in progress is cancelled.
+   */
+  | { type: 'use-webllm'; info: WebLLMModelInfo; port: MessagePort }
+  /** Back to TinyMath: cancels the run (and a sweep on WebLLM), then drops the WebLLM port. */
+  | { type: 'use-tinymath' }
   /** Start a run; a run still going is cancelled first (one live run at a time). */
   | { type: 'start-run'; runId: string; request: RunRequest }
   | { type: 'cancel-run'; runId: string }
@@ -56,6 +66,8 @@ export type FromWorker =
       status: 'completed' | 'cancelled' | 'error';
       error?: string;
     }
+  /** WebLLM's prefill/decode speed from its usage statistics, after every WebLLM call. */
+  | { type: 'webllm-speed'; report: WebLLMSpeedReport }
   /** Something failed outside any run or sweep (an unhandled rejection in the worker). */
   | { type: 'worker-error'; error: string };
 

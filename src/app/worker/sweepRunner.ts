@@ -29,7 +29,10 @@ export interface SweepRunner {
 
 export interface SweepRunnerDeps {
   post(message: FromWorker): void;
+  /** The models to sweep with (the active ones when the sweep starts). */
   models(): Promise<LoadedModels>;
+  /** Make the task's problems available (GSM8K and MATH-500 are fetched on first use). */
+  prepareTask?(taskId: string): Promise<void>;
 }
 
 /**
@@ -74,6 +77,7 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
   ) {
     const models = await deps.models();
     const entry = taskEntry(request.taskId);
+    await deps.prepareTask?.(request.taskId);
     const verifier = verifierFor(request.verifier, models, request.taskId);
     const context = (problem: Problem): Omit<RunContext, 'config' | 'seed'> => ({
       task: entry.task,

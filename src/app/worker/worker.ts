@@ -1,9 +1,11 @@
 /// <reference lib="webworker" />
 /**
  * The engine worker: models, strategy runs and sweeps run here so the page never freezes.
- * All logic is in handler.ts; this file only connects it to the worker global and TinyMath.
+ * All logic is in handler.ts; this file only connects it to the worker global, TinyMath, and
+ * (through a port the page hands over) a WebLLM model loaded in WebLLM's own worker.
  */
 import { loadTinyMath, type LoadProgress } from '../../runtime/tinymath';
+import { createWebLLMModels } from '../../runtime/webllm/engineSide';
 import { createWorkerHandler } from './handler';
 import { errorMessage, type FromWorker, type ToWorker } from './protocol';
 
@@ -35,6 +37,10 @@ const handler = createWorkerHandler({
       // A GPU failure after loading switches TinyMath to the CPU; the page must say so.
       onNotice: (notice) => post({ type: 'models-notice', notice }),
     }),
+  connectWebLLM: (port, info, onSpeed) => ({
+    ...createWebLLMModels(port, info, onSpeed),
+    family: 'chat',
+  }),
 });
 
 scope.addEventListener('message', (e: MessageEvent<ToWorker>) => handler.handle(e.data));

@@ -173,6 +173,27 @@ describe('WebLLMSession', () => {
     expect(workers).toHaveLength(2);
   });
 
+  it('a WebLLM worker that crashes after loading takes the session out of ready, with the reason', async () => {
+    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const s = session(
+      GPU_F16,
+      new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) }),
+      workers,
+    );
+    await s.loadFamily(qwenMath);
+    expect(s.getState().status).toBe('ready');
+    const worker = workers[0];
+    if (!worker?.onerror) throw new Error('the session did not listen for worker errors');
+    worker.onerror({
+      message: 'Uncaught DeviceLostError: GPU device was lost',
+      preventDefault() {},
+    } as ErrorEvent);
+    const state = s.getState();
+    expect(state.status).toBe('error');
+    expect(state.status === 'error' && state.error.kind).toBe('device-lost');
+    expect(() => s.connectPort()).toThrow(/No WebLLM model/);
+  });
+
   it('hands out a port to the loaded model only when ready', async () => {
     const s = session(GPU_F16, new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) }));
     expect(() => s.connectPort()).toThrow(/No WebLLM model/);

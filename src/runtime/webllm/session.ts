@@ -207,10 +207,21 @@ export class WebLLMSession {
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault?.();
       // The worker script itself failed (its chunk did not load, or it crashed).
-      client.close(`WebLLM worker failed: ${event.message || 'the worker script could not run'}`);
+      const reason = `WebLLM worker failed: ${event.message || 'the worker script could not run'}`;
+      client.close(reason);
       if (this.worker === worker) {
         this.worker = null;
         this.client = null;
+        // A pending load fails through its own promise; a loaded model is simply gone, and the
+        // page must stop using it (the app follows the session out of 'ready').
+        const s = this.state;
+        if (s.status === 'ready') {
+          this.set({
+            status: 'error',
+            spec: s.spec,
+            error: classifyWebLLMError(reason, 'generate'),
+          });
+        }
       }
     };
     this.worker = worker;

@@ -18,12 +18,19 @@ export interface TraceSlice {
   source: TraceSource | null;
   runStatus: RunStatus;
   runError: string | null;
+  /**
+   * Why the current settings cannot run on the active model (a GSM8K link opened while only
+   * TinyMath is loaded); null when they can. No trace is shown while blocked.
+   */
+  runBlocked: string | null;
   position: PlaybackPosition;
   playing: boolean;
   view: TraceState;
 
   /** Start an empty live trace for run `runId` (status 'waiting' until the first event). */
   beginLiveTrace(runId: string): void;
+  /** The settings cannot run on the active model: clear the trace and say why. */
+  blockRun(reason: string): void;
   /** Events from the worker for run `runId`; ignored when they belong to an older run. */
   appendEvents(runId: string, events: readonly TraceEvent[]): void;
   /** The worker's run ended (its run_finished event, or an error that prevented one). */
@@ -81,6 +88,7 @@ export const createTraceSlice: StateCreator<AppState, [], [], TraceSlice> = (set
     source: null,
     runStatus: 'idle',
     runError: null,
+    runBlocked: null,
     position: { cursor: 0, reveal: 1 },
     playing: false,
     view: initialTraceState(),
@@ -91,8 +99,23 @@ export const createTraceSlice: StateCreator<AppState, [], [], TraceSlice> = (set
         source: { kind: 'live', runId },
         runStatus: 'waiting',
         runError: null,
+        runBlocked: null,
         position: { cursor: 0, reveal: 1 },
         playing: true,
+        view: initialTraceState(),
+        selectedNodeId: null,
+      });
+    },
+
+    blockRun(reason) {
+      set({
+        events: [],
+        source: null,
+        runStatus: 'idle',
+        runError: null,
+        runBlocked: reason,
+        position: { cursor: 0, reveal: 1 },
+        playing: false,
         view: initialTraceState(),
         selectedNodeId: null,
       });
@@ -126,6 +149,7 @@ export const createTraceSlice: StateCreator<AppState, [], [], TraceSlice> = (set
         source: { kind: 'file', name },
         runStatus: finished ? finished.status : 'completed',
         runError: finished?.error ?? null,
+        runBlocked: null,
         // Start from the beginning so the imported run plays like a live one.
         position: { cursor: 0, reveal: 1 },
         view: initialTraceState(),

@@ -128,6 +128,12 @@ export function WebLLMModelPicker(props: WebLLMModelPickerProps) {
     props.onBackToTinyMath();
   };
   const busy = state.status === 'loading';
+  // The status (progress, error, loaded) sits above the list, while the button that started it
+  // may be far below in a scrolled panel: bring it into view whenever the status changes.
+  const statusRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (state.status !== 'idle') statusRef.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [state.status]);
 
   return (
     <section className="webllm-picker" aria-labelledby={headingId} data-testid="webllm-picker">
@@ -140,49 +146,51 @@ export function WebLLMModelPicker(props: WebLLMModelPickerProps) {
       </p>
       <GpuLine support={support} />
 
-      {state.status === 'error' ? (
-        <WebLLMErrorPanel
-          error={state.error}
-          modelLabel={state.spec?.label ?? null}
-          onBackToTinyMath={backToTinyMath}
-          onRetry={last ? retry : undefined}
-          onUseF32={lastFamily ? () => loadFamily(lastFamily, true) : undefined}
-        />
-      ) : null}
+      <div ref={statusRef} className="webllm-status">
+        {state.status === 'error' ? (
+          <WebLLMErrorPanel
+            error={state.error}
+            modelLabel={state.spec?.label ?? null}
+            onBackToTinyMath={backToTinyMath}
+            onRetry={last ? retry : undefined}
+            onUseF32={lastFamily ? () => loadFamily(lastFamily, true) : undefined}
+          />
+        ) : null}
 
-      {state.status === 'loading' ? (
-        <div className="webllm-loading" data-testid="webllm-loading">
-          <div>
-            Loading <strong>{state.spec.label}</strong>
+        {state.status === 'loading' ? (
+          <div className="webllm-loading" data-testid="webllm-loading">
+            <div>
+              Loading <strong>{state.spec.label}</strong>
+            </div>
+            <progress aria-label="WebLLM download progress" max={1} value={state.progress} />
+            <div className="muted webllm-progress-text">{state.text}</div>
+            {state.note ? <div className="muted">{state.note}</div> : null}
+            <button type="button" onClick={() => session.cancel()}>
+              Cancel download
+            </button>
           </div>
-          <progress aria-label="WebLLM download progress" max={1} value={state.progress} />
-          <div className="muted webllm-progress-text">{state.text}</div>
-          {state.note ? <div className="muted">{state.note}</div> : null}
-          <button type="button" onClick={() => session.cancel()}>
-            Cancel download
-          </button>
-        </div>
-      ) : null}
+        ) : null}
 
-      {state.status === 'ready' ? (
-        <div className="webllm-ready" data-testid="webllm-ready" role="status">
-          <div>
-            Loaded: <strong>{state.spec.label}</strong>
+        {state.status === 'ready' ? (
+          <div className="webllm-ready" data-testid="webllm-ready" role="status">
+            <div>
+              Loaded: <strong>{state.spec.label}</strong>
+            </div>
+            {state.note ? <div className="muted">{state.note}</div> : null}
+            <WebLLMSpeed speed={props.speed ?? null} />
+            {props.samples !== undefined ? (
+              <SequentialCostNote
+                samples={props.samples}
+                speed={props.speed ?? null}
+                tokensPerSample={props.maxTokens ?? 256}
+              />
+            ) : null}
+            <button type="button" onClick={backToTinyMath}>
+              Back to TinyMath
+            </button>
           </div>
-          {state.note ? <div className="muted">{state.note}</div> : null}
-          <WebLLMSpeed speed={props.speed ?? null} />
-          {props.samples !== undefined ? (
-            <SequentialCostNote
-              samples={props.samples}
-              speed={props.speed ?? null}
-              tokensPerSample={props.maxTokens ?? 256}
-            />
-          ) : null}
-          <button type="button" onClick={backToTinyMath}>
-            Back to TinyMath
-          </button>
-        </div>
-      ) : null}
+        ) : null}
+      </div>
 
       <ul className="webllm-models">
         {WEBLLM_CATALOGUE.map((family) => {
