@@ -58,8 +58,14 @@ class Attention(nn.Module):
         q = q.view(B, T, self.n_head, hd).transpose(1, 2)
         k = k.view(B, T, self.n_head, hd).transpose(1, 2)
         v = v.view(B, T, self.n_head, hd).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)
-        att = att.masked_fill(~mask, float("-inf"))
+        # Scaling q (T x hd) is cheaper than scaling the T x T scores; an additive float mask, built
+        # once per forward, saves a masked_fill over the scores in every layer (attention dominates
+        # the cost of these small models on CPU).
+        att = (q * (1.0 / math.sqrt(hd))) @ k.transpose(-2, -1)
+        if mask.dtype == torch.bool:
+            att = att.masked_fill(~mask, float("-inf"))
+        else:
+            att = att + mask
         att = F.softmax(att, dim=-1)
         y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
         return self.c_proj(y)
@@ -124,6 +130,7 @@ class TinyGPT(nn.Module):
         if segments is not None:
             mask = mask & (segments.unsqueeze(2) == segments.unsqueeze(1))
         mask = mask.unsqueeze(1)  # [B or 1, 1, T, T]
+        mask = torch.zeros(mask.shape, dtype=torch.float32, device=idx.device).masked_fill_(~mask, float("-inf"))
         t = self.transformer
         x = t.wte(idx) + t.wpe(positions)
         for block in t.h:

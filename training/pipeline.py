@@ -1,0 +1,590 @@
+"""TinyMath training pipeline: staged, checkpointed, resumable.
+
+    /usr/bin/python3 training/pipeline.py --preset full   # npm run train (via training/train.sh)
+    /usr/bin/python3 training/pipeline.py --preset micro  # npm run train:micro, CI
+
+Stages (each writes <out>/<stage>/done.json when complete and is skipped on a rerun):
+  pretrain   generator on canonical solutions, packed rows, block-diagonal attention
+  revsample  sample the generator on training problems -> revision trajectories
+  revision   fine-tune the generator on a mixture of plain and revision examples
+  prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
+  prm        train the PRM (initialised from the pretrained generator) on those labels
+  export     float16 exports (config, tokenizer, golden logits)
+  eval       REPORT.md + report.json on held-out problems
+Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
+sampling stages save finished chunks, so a killed run continues where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from tinymath import tokenizer as tok  # noqa: E402
+from tinymath.data import (  # noqa: E402
+    Example,
+    FifoPacker,
+    collate,
+    grade,
+    load_jsonl,
+    lm_example,
+    prm_example,
+    prm_text,
+    revision_prompt,
+    split_steps,
+)
+from tinymath.export import export, load as load_export  # noqa: E402
+from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
+from tinymath.sample import generate_batched, prm_scores  # noqa: E402
+
+PRESETS = {
+    "full": dict(
+        out="training/out/full",
+        data="training/out/data",
+        export_dir="public/models",
+        model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
+        pretrain=dict(steps=2000, rows=16, row_len=256, lr=3e-3, warmup=100, ckpt_every=50),
+        revsample=dict(per_level=[400, 300, 200, 150, 150], samples=6, max_new=140),
+        # Rows of 512: revisions with up to 4 earlier attempts fit except on the longest level,
+        # where they are dropped (attention cost grows with the row length).
+        revision=dict(steps=150, rows=8, row_len=512, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
+        prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
+        prm=dict(steps=300, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50),
+        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=2, max_new=140),
+    ),
+    "provisional": dict(
+        out="training/out/provisional",
+        data="training/out/data",
+        export_dir="public/models",
+        model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
+        pretrain=dict(steps=250, rows=16, row_len=256, lr=3e-3, warmup=30, ckpt_every=50),
+        revsample=None,
+        revision=None,
+        prmdata=dict(per_level=60, samples=4, rollouts=0, max_new=160, labels="checker"),
+        prm=dict(steps=60, rows=16, row_len=256, lr=1e-3, warmup=10, ckpt_every=50),
+        eval=dict(per_level=20, samples=8, bon=4, rev_attempts=1, rev_samples=1, max_new=160),
+    ),
+    "micro": dict(
+        out="training/out/micro",
+        data="training/out/micro/data",
+        data_args=["--train-per-level", "300", "--eval-per-level", "4", "--checker-cases", "20"],
+        export_dir="training/out/micro",
+        model=dict(n_layer=2, n_embd=32, n_head=2, n_positions=1024),
+        pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3),
+        revsample=dict(per_level=3, samples=2, max_new=40),
+        revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
+        prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),
+        prm=dict(steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2),
+        eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
+    ),
+}
+
+SEED = 1234
+LOG = None
+
+
+def log(msg: str) -> None:
+    line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+    print(line, flush=True)
+
+
+def stage_dir(cfg, name):
+    d = os.path.join(ROOT, cfg["out"], name)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def is_done(cfg, name):
+    return os.path.exists(os.path.join(stage_dir(cfg, name), "done.json"))
+
+
+def mark_done(cfg, name, info):
+    with open(os.path.join(stage_dir(cfg, name), "done.json"), "w") as f:
+        json.dump(info, f, indent=2)
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def new_model(cfg) -> TinyGPT:
+    return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **cfg["model"]))
+
+
+def load_model(cfg, stage) -> TinyGPT:
+    m = new_model(cfg)
+    m.load_state_dict(torch.load(os.path.join(stage_dir(cfg, stage), "model.pt")))
+    return m
+
+
+# ----------------------------------------------------------------------------- training loop
+
+
+class IndexStream:
+    """Endless shuffled stream of indices into a pool, epoch by epoch; its state is two ints."""
+
+    def __init__(self, n, seed, epoch=0, cursor=0):
+        self.n, self.seed, self.epoch, self.cursor = n, seed, epoch, cursor
+        self._perm()
+
+    def _perm(self):
+        g = torch.Generator().manual_seed(self.seed * 1000 + self.epoch)
+        self.perm = torch.randperm(self.n, generator=g).tolist()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.cursor >= self.n:
+            self.epoch += 1
+            self.cursor = 0
+            self._perm()
+        i = self.perm[self.cursor]
+        self.cursor += 1
+        return i
+
+
+class PoolPacker:
+    """FifoPacker over indices into a pool of Examples, with a state that can be checkpointed."""
+
+    def __init__(self, pool, row_len, seed, state=None):
+        self.pool = pool
+        self.stream = IndexStream(len(pool), seed, *(state["stream"] if state else (0, 0)))
+        self.packer = FifoPacker((_Tagged(i, pool[i]) for i in self.stream), row_len)
+        if state:
+            self.packer.queue.extend(_Tagged(i, pool[i]) for i in state["queue"])
+
+    def state(self):
+        # The packer keeps a lookahead queue; the stream cursor is already past it.
+        return {"stream": (self.stream.epoch, self.stream.cursor), "queue": [t.i for t in self.packer.queue]}
+
+    def batch(self, rows):
+        out = []
+        for _ in range(rows):
+            r = self.packer.next_row()
+            out.append([t.ex for t in r])
+        return collate(out, self.packer.row_len)
+
+
+class _Tagged:
+    __slots__ = ("i", "ex")
+
+    def __init__(self, i, ex):
+        self.i, self.ex = i, ex
+
+    @property
+    def slots(self):
+        return self.ex.slots
+
+
+def lr_at(step, total, base, warmup):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = (step - warmup) / max(1, total - warmup)
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+def batch_loss(model, b):
+    logits = model(b.idx, b.pos, b.seg)
+    if torch.isnan(b.soft).all():
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b.tgt.reshape(-1), ignore_index=-100)
+    # PRM: two-way softmax over the judgement tokens at the "?" positions, soft targets.
+    where = ~torch.isnan(b.soft)
+    pair = logits[where][:, [tok.STOI[tok.PRM_GOOD], tok.STOI[tok.PRM_BAD]]]
+    y = b.soft[where]
+    logp = F.log_softmax(pair, dim=-1)
+    return -(y * logp[:, 0] + (1 - y) * logp[:, 1]).mean()
+
+
+def train_stage(cfg, name, model, pool, hp, stop_at=None):
+    """AdamW (0.9, 0.98), weight decay 0.1 on matrices, warmup + cosine; checkpoints and resumes.
+    `stop_at` (tests) simulates an interruption right after that step's checkpoint."""
+    d = stage_dir(cfg, name)
+    ck = os.path.join(d, "ckpt.pt")
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=hp["lr"], betas=(0.9, 0.98)
+    )
+    step, state, elapsed, tokens = 0, None, 0.0, 0
+    torch.manual_seed(SEED + sum(map(ord, name)))
+    if os.path.exists(ck):
+        c = torch.load(ck)
+        model.load_state_dict(c["model"])
+        opt.load_state_dict(c["opt"])
+        step, state, elapsed, tokens = c["step"], c["packer"], c["elapsed"], c["tokens"]
+        torch.set_rng_state(c["rng"])
+        log(f"{name}: resumed at step {step}/{hp['steps']}")
+    packer = PoolPacker(pool, hp["row_len"], SEED + len(name), state)
+    model.train()
+    total = hp["steps"]
+    t0 = time.time()
+    run_tokens, run_loss, run_n, fill_sum = 0, 0.0, 0, 0.0
+    every = max(1, min(20, total // 10))
+    while step < total:
+        b = packer.batch(hp["rows"])
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, total, hp["lr"], hp["warmup"])
+        loss = batch_loss(model, b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_tokens += b.idx.numel()
+        tokens += b.idx.numel()
+        run_loss += float(loss)
+        run_n += 1
+        fill_sum += b.fill
+        if step % every == 0 or step == total:
+            dt = time.time() - t0
+            tps = run_tokens / max(dt, 1e-9)
+            eta = (total - step) * dt / max(run_n, 1)
+            log(
+                f"{name} step {step}/{total} loss {run_loss / run_n:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+                f"fill {fill_sum / run_n:.2f} tok/s {tps:.0f} ETA {eta / 60:.1f} min"
+            )
+        if step % hp["ckpt_every"] == 0 or step == total:
+            elapsed_now = elapsed + (time.time() - t0)
+            save_atomic(
+                {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "packer": packer.state(),
+                 "elapsed": elapsed_now, "tokens": tokens, "rng": torch.get_rng_state()},
+                ck,
+            )
+        if stop_at is not None and step == stop_at:
+            return None
+    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+    return {"steps": total, "tokens": tokens, "train_seconds": elapsed + (time.time() - t0)}
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def load_data(cfg):
+    dd = os.path.join(ROOT, cfg["data"])
+    return load_jsonl(os.path.join(dd, "train.jsonl")), load_jsonl(os.path.join(dd, "eval.jsonl"))
+
+
+def _per_level(x, i):
+    return x[i] if isinstance(x, (list, tuple)) else x
+
+
+def per_level_slice(train, per_level, offset, seed):
+    """`per_level` training problems per level (an int, or a list with one count per level), from
+    a seeded shuffle, skipping `offset` of them (so the revision and PRM stages use different
+    problems)."""
+    by_level = {}
+    for p in train:
+        by_level.setdefault(p["level"], []).append(p)
+    rng = random.Random(seed)
+    out = []
+    for i, lv in enumerate(sorted(by_level)):
+        ps = by_level[lv][:]
+        rng.shuffle(ps)
+        off = _per_level(offset, i)
+        out.extend(ps[off : off + _per_level(per_level, i)])
+    return out
+
+
+def stage_pretrain(cfg, train, _eval):
+    torch.manual_seed(SEED)
+    model = new_model(cfg)
+    log(f"pretrain: generator with {model.num_params():,} parameters, {len(train):,} training problems")
+    pool = [lm_example(p["prompt"], p["solution"]) for p in train]
+    return train_stage(cfg, "pretrain", model, pool, cfg["pretrain"])
+
+
+def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0):
+    """Sample completions for many prompts, saving each finished chunk so a restart skips it."""
+    d = stage_dir(cfg, stage)
+    out = []
+    t0 = time.time()
+    n_tok = 0
+    for c in range(0, len(prompts), chunk):
+        path = os.path.join(d, f"samples_{seed}_{c}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                out.extend(json.load(f))
+            continue
+        g = torch.Generator().manual_seed(seed * 7919 + c)
+        ids = generate_batched(model, [tok.encode(p) for p in prompts[c : c + chunk]], hp["max_new"], temperature, g)
+        texts = [tok.decode(x) for x in ids]
+        n_tok += sum(len(x) for x in ids)
+        with open(path + ".tmp", "w") as f:
+            json.dump(texts, f)
+        os.replace(path + ".tmp", path)
+        out.extend(texts)
+        done = min(c + chunk, len(prompts))
+        dt = time.time() - t0
+        log(f"{stage}: sampled {done}/{len(prompts)} ({n_tok / max(dt, 1e-9):.0f} tok/s)")
+    return out
+
+
+def stage_revsample(cfg, train, _eval):
+    hp = cfg["revsample"]
+    model = load_model(cfg, "pretrain")
+    problems = per_level_slice(train, hp["per_level"], 0, SEED + 1)
+    prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
+    texts = sample_chunked(cfg, "revsample", model, prompts, hp, SEED + 2)
+    rng = random.Random(SEED + 3)
+    trajectories = []
+    stats = {"problems": len(problems), "samples": len(texts), "wrong": 0}
+    for i, p in enumerate(problems):
+        outs = texts[i * hp["samples"] : (i + 1) * hp["samples"]]
+        wrong = []
+        for t in outs:
+            ok, _ = grade(p, t)
+            if not ok and t not in wrong:
+                wrong.append(t)
+        stats["wrong"] += sum(1 for t in outs if not grade(p, t)[0])
+        # Trajectories of 0-4 wrong attempts followed by a correct one (the canonical solution, which is
+        # the only all-steps-correct solution). Problems with wrong samples get one trajectory per
+        # number of wrong attempts available, so revisions after 1..4 failures are all represented.
+        for w in range(0, min(4, len(wrong)) + 1):
+            attempts = rng.sample(wrong, w)
+            trajectories.append({"id": p["id"], "level": p["level"], "attempts": attempts, "target": p["solution"], "problem": p})
+    with open(os.path.join(stage_dir(cfg, "revsample"), "trajectories.json"), "w") as f:
+        json.dump(trajectories, f)
+    # The same samples, graded, are extra PRM data for the final-answer judgement (exact labels).
+    graded = [
+        {"problem": problems[i // hp["samples"]], "text": t, "correct": grade(problems[i // hp["samples"]], t)[0]}
+        for i, t in enumerate(texts)
+    ]
+    with open(os.path.join(stage_dir(cfg, "revsample"), "graded.json"), "w") as f:
+        json.dump(graded, f)
+    stats["trajectories"] = len(trajectories)
+    stats["with_wrong_attempts"] = sum(1 for t in trajectories if t["attempts"])
+    log(f"revsample: {stats}")
+    return stats
+
+
+def stage_revision(cfg, train, _eval):
+    hp = cfg["revision"]
+    with open(os.path.join(stage_dir(cfg, "revsample"), "trajectories.json")) as f:
+        trajectories = json.load(f)
+    rev = [lm_example(revision_prompt(t["problem"], t["attempts"]), t["target"]) for t in trajectories]
+    rev = [e for e in rev if e.slots <= hp["row_len"]]
+    # Plain examples keep the single shipped generator good at first attempts.
+    n_plain = int(len(rev) * hp["plain_frac"] / (1 - hp["plain_frac"]))
+    plain_src = per_level_slice(train, 10**9, 0, SEED + 4)
+    rng = random.Random(SEED + 5)
+    plain = [lm_example(p["prompt"], p["solution"]) for p in rng.sample(plain_src, min(n_plain, len(plain_src)))]
+    model = load_model(cfg, "pretrain")
+    log(f"revision: {len(rev)} revision + {len(plain)} plain examples")
+    info = train_stage(cfg, "revision", model, rev + plain, hp)
+    info.update(revision_examples=len(rev), plain_examples=len(plain))
+    return info
+
+
+def final_generator_stage(cfg):
+    return "revision" if cfg.get("revision") else "pretrain"
+
+
+def stage_prmdata(cfg, train, _eval):
+    hp = cfg["prmdata"]
+    model = load_model(cfg, final_generator_stage(cfg))
+    # Problems after the ones the revision stage used (same shuffle seed would not matter: the
+    # two stages shuffle with different seeds, the offset only makes overlap impossible by count).
+    problems = per_level_slice(train, hp["per_level"], 0, SEED + 6)
+    prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
+    texts = sample_chunked(cfg, "prmdata", model, prompts, hp, SEED + 7)
+    items = []
+    for i, t in enumerate(texts):
+        p = problems[i // hp["samples"]]
+        steps = split_steps(t)[:24]
+        if not steps or any(tok.PRM_TAG in st for st in steps):
+            continue
+        ok, verdicts = grade(p, t)
+        items.append({"problem": p, "steps": steps, "correct": ok, "verdicts": verdicts})
+    if hp["labels"] == "checker":
+        # Provisional only: a step is good while every step so far is right (exact checker).
+        for it in items:
+            run = True
+            it["labels"] = []
+            for v in it["verdicts"]:
+                run = run and v
+                it["labels"].append(1.0 if run else 0.0)
+            it["labels"][-1] = 1.0 if it["correct"] else 0.0
+    else:
+        # Soft labels: the fraction of rollouts from each step prefix that reach the right answer.
+        # The last step's label is exact (the answer is already written). Rollouts are spent on the
+        # prefixes up to the first wrong step (exact checker); the intermediate steps after it get
+        # no label (not trained), since their value is almost always 0 and rollouts are the cost.
+        prefixes, owners = [], []
+        for j, it in enumerate(items):
+            v = it["verdicts"]
+            last = v.index(False) if False in v else len(v)
+            for s in range(min(last + 1, len(it["steps"]) - 1)):
+                prefix = it["problem"]["prompt"] + "".join(x + "\n" for x in it["steps"][: s + 1])
+                for _ in range(hp["rollouts"]):
+                    prefixes.append(prefix)
+                    owners.append((j, s))
+        log(f"prmdata: {len(items)} solutions, {len(prefixes)} rollouts")
+        rolls = sample_chunked(cfg, "prmdata", model, prefixes, hp, SEED + 8, chunk=2048)
+        for it in items:
+            it["labels"] = [None] * (len(it["steps"]) - 1) + [1.0 if it["correct"] else 0.0]
+        for (j, s) in owners:
+            items[j]["labels"][s] = 0.0
+        for (j, s), prefix, r in zip(owners, prefixes, rolls):
+            it = items[j]
+            full = prefix[len(it["problem"]["prompt"]) :] + r
+            if grade(it["problem"], full)[0]:
+                it["labels"][s] += 1.0 / hp["rollouts"]
+    with open(os.path.join(stage_dir(cfg, "prmdata"), "items.json"), "w") as f:
+        json.dump([{k: v for k, v in it.items() if k != "problem"} | {"id": it["problem"]["id"]} for it in items], f)
+    torch.save(items, os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
+    n_steps = sum(len(it["steps"]) for it in items)
+    return {"solutions": len(items), "steps": n_steps, "correct_rate": sum(it["correct"] for it in items) / max(1, len(items))}
+
+
+def stage_prm(cfg, _train, _eval):
+    hp = cfg["prm"]
+    items = torch.load(os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
+    pool = []
+    for it in items:
+        if any(tok.PRM_TAG in st for st in it["steps"]):
+            continue  # only from samplers that did not mask the tag; it would shift the labels
+        ex = prm_example(it["problem"]["prompt"], it["steps"], it["labels"])
+        if ex.slots <= hp["row_len"]:
+            pool.append(ex)
+    # Samples of the pretrained generator from the revision stage: only their last step (the
+    # answer) is labelled, exactly, which sharpens the final-answer score at no sampling cost.
+    extra = os.path.join(stage_dir(cfg, "revsample"), "graded.json") if cfg.get("revsample") else None
+    n_mc = len(pool)
+    if extra and os.path.exists(extra):
+        with open(extra) as f:
+            for g in json.load(f):
+                steps = split_steps(g["text"])[:24]
+                if not steps or any(tok.PRM_TAG in st for st in steps):
+                    continue
+                ex = prm_example(g["problem"]["prompt"], steps, [None] * (len(steps) - 1) + [1.0 if g["correct"] else 0.0])
+                if ex.slots <= hp["row_len"]:
+                    pool.append(ex)
+    log(f"prm: {n_mc} solutions with Monte Carlo step labels, {len(pool) - n_mc} with final-answer labels only")
+    # The PRM is a separate model; starting from the pretrained generator's weights (as the paper's
+    # PRMs start from the base model) gives it arithmetic for free.
+    model = load_model(cfg, "pretrain")
+    return train_stage(cfg, "prm", model, pool, hp)
+
+
+def export_paths(cfg):
+    base = os.path.join(ROOT, cfg["export_dir"])
+    return os.path.join(base, "tinymath-gen"), os.path.join(base, "tinymath-prm")
+
+
+def stage_export(cfg, _train, _eval):
+    gen_dir, prm_dir = export_paths(cfg)
+    gen = load_model(cfg, final_generator_stage(cfg))
+    prm = load_model(cfg, "prm")
+    note = {"preset": cfg["name"], "levels": json.load(open(os.path.join(ROOT, cfg["data"], "meta.json")))["levels"]}
+    export(gen, gen_dir, "generator", extra={"training": note})
+    export(prm, prm_dir, "prm", extra={"training": note})
+    sizes = {d: os.path.getsize(os.path.join(d, "model.safetensors")) for d in (gen_dir, prm_dir)}
+    total = sum(sizes.values())
+    log(f"export: {gen_dir} {sizes[gen_dir]:,} B, {prm_dir} {sizes[prm_dir]:,} B, total {total / 1e6:.2f} MB")
+    return {"bytes": {os.path.relpath(k, ROOT): v for k, v in sizes.items()}, "total_bytes": total}
+
+
+def stage_eval(cfg, _train, eval_problems):
+    gen_dir, prm_dir = export_paths(cfg)
+    # Evaluate what is shipped: the float16 exports, reloaded.
+    gen, prm = load_export(gen_dir), load_export(prm_dir)
+    from tinymath import evaluate
+
+    t0 = time.time()
+    report = evaluate.run(cfg, gen, prm, eval_problems, stage_dir(cfg, "eval"), log)
+    with open(os.path.join(stage_dir(cfg, "export"), "done.json")) as f:
+        total_bytes = json.load(f)["total_bytes"]
+    times_path = os.path.join(ROOT, cfg["out"], "times.json")
+    times = json.load(open(times_path)) if os.path.exists(times_path) else {}
+    times["eval"] = round(time.time() - t0, 1)
+    times["total"] = round(sum(v for k, v in times.items() if k != "total"), 1)
+    extra = {
+        "targets": evaluate.targets(report, total_bytes),
+        "wall_seconds": times,
+        "models": {
+            os.path.relpath(gen_dir, ROOT): f"{gen.num_params():,} parameters, {gen.cfg.n_layer} layers x {gen.cfg.n_embd}",
+            os.path.relpath(prm_dir, ROOT): f"{prm.num_params():,} parameters, {prm.cfg.n_layer} layers x {prm.cfg.n_embd}",
+            "total float16 weights": f"{total_bytes:,} bytes",
+        },
+    }
+    if cfg["name"] == "full":
+        md, js = os.path.join(HERE, "REPORT.md"), os.path.join(HERE, "report.json")
+    else:
+        md, js = os.path.join(ROOT, cfg["out"], "REPORT.md"), os.path.join(ROOT, cfg["out"], "report.json")
+    evaluate.write_report(report, md, js, extra)
+    log(f"eval: wrote {os.path.relpath(md, ROOT)} and {os.path.relpath(js, ROOT)}")
+    for t in extra["targets"]:
+        log(f"target {'MET ' if t['met'] else 'MISS'} {t['target']}: {t['value']}")
+    return {"report": os.path.relpath(js, ROOT)}
+
+
+STAGES = [
+    ("pretrain", stage_pretrain),
+    ("revsample", stage_revsample),
+    ("revision", stage_revision),
+    ("prmdata", stage_prmdata),
+    ("prm", stage_prm),
+    ("export", stage_export),
+    ("eval", stage_eval),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="full", choices=sorted(PRESETS))
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("TINYMATH_THREADS", "2")))
+    ap.add_argument("--stop-after", default=None, help="stop after this stage (for tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    cfg = copy.deepcopy(PRESETS[args.preset])
+    cfg["name"] = args.preset
+    os.makedirs(os.path.join(ROOT, cfg["out"]), exist_ok=True)
+    if not os.path.exists(os.path.join(ROOT, cfg["data"], "meta.json")):
+        cmd = ["npx", "tsx", "scripts/export-arith-data.ts", "--out", cfg["data"], *cfg.get("data_args", [])]
+        log("data: " + " ".join(cmd))
+        subprocess.run(cmd, cwd=ROOT, check=True)
+    train, eval_problems = load_data(cfg)
+    times_path = os.path.join(ROOT, cfg["out"], "times.json")
+    times = json.load(open(times_path)) if os.path.exists(times_path) else {}
+    t_all = time.time()
+    for name, fn in STAGES:
+        if cfg.get(name) is None and name in ("revsample", "revision"):
+            continue
+        if is_done(cfg, name):
+            log(f"{name}: done already, skipping")
+            continue
+        log(f"=== stage {name}")
+        t0 = time.time()
+        info = fn(cfg, train, eval_problems) or {}
+        wall = time.time() - t0
+        # Wall time of the run that finished the stage (training stages also record train_seconds,
+        # which includes the part before an interruption).
+        times[name] = round(wall, 1)
+        info["wall_seconds"] = times[name]
+        mark_done(cfg, name, info)
+        with open(times_path, "w") as f:
+            json.dump(times, f, indent=2)
+        log(f"{name}: done in {wall:.1f} s")
+        if args.stop_after == name:
+            break
+    log(f"pipeline {args.preset}: finished in {time.time() - t_all:.1f} s this run; stage wall times {times}")
+
+
+if __name__ == "__main__":
+    main()

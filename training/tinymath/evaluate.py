@@ -1,0 +1,284 @@
+"""Evaluation of the shipped TinyMath models on held-out problems: REPORT.md + report.json.
+
+Per level: greedy accuracy, pass@1/16/64 (unbiased), majority@16, best-of-16 weighted with the PRM,
+per-step error rate, correct answers reached through wrong steps; PRM AUROC and first-wrong-step
+detection; revision gain (attempt 2 after a wrong attempt 1 against a fresh sample).
+Correctness is the final answer, as in the paper; the step verdicts come from the exact checker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import torch
+
+from . import tokenizer as tok
+from .data import extract_answer, grade, prm_text, revision_prompt, split_steps
+from .metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k
+from .sample import generate_batched, prm_scores
+
+MAX_PRM_STEPS = 24
+
+
+def _cached(path, fn):
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    res = fn()
+    with open(path + ".tmp", "w") as f:
+        json.dump(res, f)
+    os.replace(path + ".tmp", path)
+    return res
+
+
+def _sample(model, prompts, max_new, temperature, seed):
+    g = torch.Generator().manual_seed(seed)
+    ids = generate_batched(model, [tok.encode(p) for p in prompts], max_new, temperature, g)
+    return [tok.decode(x) for x in ids]
+
+
+def first_wrong_detection(scores: list[float], verdicts: list[bool]) -> dict | None:
+    """For a solution with a wrong step: does the PRM point at the FIRST wrong step?
+
+    threshold: the first step scored below 0.5 is the first wrong step.
+    largest_drop: the step whose score falls most from the step before it (the value before step
+    1 counts as 1) is the first wrong step. Soft-label PRMs score correct steps of hard problems
+    low (few rollouts succeed from them), so the drop is the fairer reading of a value model.
+    """
+    if all(verdicts):
+        return None
+    fw = verdicts.index(False)
+    n = min(len(scores), len(verdicts))
+    below = [i for i in range(n) if scores[i] < 0.5]
+    drops = [(1.0 if i == 0 else scores[i - 1]) - scores[i] for i in range(n)]
+    return {
+        "threshold": bool(below) and below[0] == fw,
+        "threshold_early": bool(below) and below[0] < fw,
+        "largest_drop": bool(drops) and max(range(n), key=lambda i: drops[i]) == fw,
+    }
+
+
+def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
+    n, k_bon = hp["samples"], hp["bon"]
+    t0 = time.time()
+    greedy = _cached(
+        os.path.join(out_dir, f"L{level}_greedy.json"),
+        lambda: _sample(gen, [p["prompt"] for p in problems], hp["max_new"], 0.0, 0),
+    )
+    samples = _cached(
+        os.path.join(out_dir, f"L{level}_samples.json"),
+        lambda: _sample(gen, [p["prompt"] for p in problems for _ in range(n)], hp["max_new"], 1.0, 1000 + level),
+    )
+    log(f"eval L{level}: sampled {len(samples)} in {time.time() - t0:.0f} s")
+    graded = [grade(problems[i // n], s) for i, s in enumerate(samples)]
+    answers = [extract_answer(s) for s in samples]
+    steps = [split_steps(s)[:MAX_PRM_STEPS] for s in samples]
+
+    def score_all():
+        texts = [prm_text(problems[i // n]["prompt"], st) for i, st in enumerate(steps) if st]
+        scored = iter(prm_scores(prm, texts))
+        return [next(scored) if st else [] for st in steps]
+
+    scores = _cached(os.path.join(out_dir, f"L{level}_prm.json"), score_all)
+    final = [s[-1] if s else 0.0 for s in scores]
+
+    # Revision: attempt 2 after a wrong attempt 1, against a fresh sample on the same problems.
+    rev_items = []
+    for pi, p in enumerate(problems):
+        wrong = []
+        for j in range(n):
+            t = samples[pi * n + j]
+            if not graded[pi * n + j][0] and t not in wrong:
+                wrong.append(t)
+        for t in wrong[: hp["rev_attempts"]]:
+            rev_items.append((pi, t))
+    rev_prompts = [revision_prompt(problems[pi], [t]) for pi, t in rev_items for _ in range(hp["rev_samples"])]
+    rev_out = _cached(
+        os.path.join(out_dir, f"L{level}_revision.json"),
+        lambda: _sample(gen, rev_prompts, hp["max_new"], 1.0, 2000 + level),
+    )
+    log(f"eval L{level}: PRM scored and {len(rev_out)} revisions sampled, {time.time() - t0:.0f} s")
+
+    # Metrics.
+    correct = [g[0] for g in graded]
+    per_problem_c = [sum(correct[i * n : (i + 1) * n]) for i in range(len(problems))]
+    res = {"level": level, "problems": len(problems), "samples_per_problem": n}
+    res["greedy_accuracy"] = sum(grade(p, g)[0] for p, g in zip(problems, greedy)) / len(problems)
+    for k in (1, 16, 64):
+        if k <= n:
+            res[f"pass@{k}"] = sum(pass_at_k(n, c, k) for c in per_problem_c) / len(problems)
+    groups = n // k_bon
+    maj, bon = 0.0, 0.0
+    for i, p in enumerate(problems):
+        for gi in range(groups):
+            sl = slice(i * n + gi * k_bon, i * n + (gi + 1) * k_bon)
+            maj += majority_vote(answers[sl]) == str(int(p["answer"]))
+            bon += best_of_n_weighted(answers[sl], final[sl]) == str(int(p["answer"]))
+    res[f"majority@{k_bon}"] = maj / (len(problems) * groups)
+    res[f"best_of_{k_bon}_weighted_prm"] = bon / (len(problems) * groups)
+    all_verdicts = [v for g in graded for v in g[1]]
+    res["step_error_rate"] = 1 - sum(all_verdicts) / max(1, len(all_verdicts))
+    n_correct = sum(correct)
+    res["correct_through_wrong_steps"] = (
+        sum(1 for g in graded if g[0] and not all(g[1])) / n_correct if n_correct else None
+    )
+    res["prm_auroc"] = auroc(final, correct)
+    det = [first_wrong_detection(s, g[1][: len(s)]) for s, g in zip(scores, graded) if s]
+    det = [d for d in det if d is not None]
+    res["prm_first_wrong_step"] = {
+        "solutions_with_wrong_step": len(det),
+        "threshold": sum(d["threshold"] for d in det) / len(det) if det else None,
+        "threshold_flags_earlier": sum(d["threshold_early"] for d in det) / len(det) if det else None,
+        "largest_drop": sum(d["largest_drop"] for d in det) / len(det) if det else None,
+    }
+    rev_ok = [grade(problems[pi], t)[0] for (pi, _), t in zip([x for x in rev_items for _ in range(hp["rev_samples"])], rev_out)]
+    fresh = [per_problem_c[pi] / n for pi, _ in rev_items for _ in range(hp["rev_samples"])]
+    res["revision"] = {
+        "pairs": len(rev_ok),
+        "attempt2_after_wrong": sum(rev_ok) / len(rev_ok) if rev_ok else None,
+        "fresh_sample_same_problems": sum(fresh) / len(fresh) if fresh else None,
+    }
+    if rev_ok:
+        res["revision"]["gain"] = res["revision"]["attempt2_after_wrong"] - res["revision"]["fresh_sample_same_problems"]
+    res["_final_scores"] = final
+    res["_correct"] = correct
+    res["seconds"] = round(time.time() - t0, 1)
+    return res
+
+
+def run(cfg, gen, prm, eval_problems, out_dir, log):
+    hp = cfg["eval"]
+    levels = sorted({p["level"] for p in eval_problems})
+    results = []
+    for lv in levels:
+        probs = [p for p in eval_problems if p["level"] == lv][: hp["per_level"]]
+        results.append(evaluate_level(lv, probs, gen, prm, hp, out_dir, log))
+        r = results[-1]
+        b = hp["bon"]
+        log(
+            f"eval L{lv}: greedy {r['greedy_accuracy']:.3f} pass@1 {r['pass@1']:.3f} "
+            f"majority@{b} {r['majority@%d' % b]:.3f} best-of-{b} weighted {r['best_of_%d_weighted_prm' % b]:.3f} "
+            f"step error {r['step_error_rate']:.3f} AUROC {_f(r['prm_auroc'])} ({r['seconds']} s)"
+        )
+    all_final = [s for r in results for s in r.pop("_final_scores")]
+    all_correct = [c for r in results for c in r.pop("_correct")]
+    report = {
+        "preset": cfg["name"],
+        "levels": results,
+        "prm_auroc_all_levels": auroc(all_final, all_correct),
+        "settings": hp,
+    }
+    return report
+
+
+def _f(x, digits=3):
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> None:
+    report = {**report, **extra}
+    with open(json_path, "w") as f:
+        json.dump(report, f, indent=2)
+    hp = report["settings"]
+    b = hp["bon"]
+    L = report["levels"]
+    lines = [
+        "# TinyMath evaluation report",
+        "",
+        f"Generated by `training/pipeline.py --preset {report['preset']}`. Held-out problems "
+        f"(eval seed, disjoint from training): {hp['per_level']} per level, {hp['samples']} samples per problem "
+        "at temperature 1. Correctness is the final answer; step verdicts come from the exact checker. "
+        "Machine-readable: `training/report.json`.",
+        "",
+        "| level | greedy | pass@1 | pass@16 | pass@64 | majority@%d | best-of-%d weighted (PRM) | step error | correct via wrong steps | PRM AUROC |" % (b, b),
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in L:
+        lines.append(
+            f"| {r['level']} | {_f(r['greedy_accuracy'])} | {_f(r.get('pass@1'))} | {_f(r.get('pass@16'))} | "
+            f"{_f(r.get('pass@64'))} | {_f(r[f'majority@{b}'])} | {_f(r[f'best_of_{b}_weighted_prm'])} | "
+            f"{_f(r['step_error_rate'])} | {_f(r['correct_through_wrong_steps'])} | {_f(r['prm_auroc'])} |"
+        )
+    lines += [
+        "",
+        f"PRM AUROC of the final-answer score for correctness, all levels pooled: **{_f(report['prm_auroc_all_levels'])}**.",
+        "",
+        "## PRM: first wrong step",
+        "",
+        "Among sampled solutions with at least one wrong step (exact checker): how often the PRM points at the first one. "
+        "*threshold*: the first step scored below 0.5 is the first wrong step; *largest drop*: the step whose score falls "
+        "most is the first wrong step.",
+        "",
+        "| level | solutions with a wrong step | threshold | flags earlier (threshold) | largest drop |",
+        "|---|---|---|---|---|",
+    ]
+    for r in L:
+        d = r["prm_first_wrong_step"]
+        lines.append(
+            f"| {r['level']} | {d['solutions_with_wrong_step']} | {_f(d['threshold'])} | {_f(d['threshold_flags_earlier'])} | {_f(d['largest_drop'])} |"
+        )
+    lines += [
+        "",
+        "## Revisions",
+        "",
+        f"For up to {hp['rev_attempts']} distinct wrong samples per problem, the generator gets the revision prompt "
+        f"(question + that wrong attempt) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
+        "pass@1 of the same problems, weighted the same way.",
+        "",
+        "| level | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain |",
+        "|---|---|---|---|---|",
+    ]
+    for r in L:
+        v = r["revision"]
+        lines.append(
+            f"| {r['level']} | {v['pairs']} | {_f(v['attempt2_after_wrong'])} | {_f(v['fresh_sample_same_problems'])} | {_f(v.get('gain'))} |"
+        )
+    if "targets" in report:
+        lines += ["", "## Targets (issue 3)", "", "| target | value | met |", "|---|---|---|"]
+        for t in report["targets"]:
+            lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |")
+    if "wall_seconds" in report:
+        lines += ["", "## Wall time per stage (2 CPU cores, shared)", "", "| stage | seconds |", "|---|---|"]
+        for k, v in report["wall_seconds"].items():
+            lines.append(f"| {k} | {v} |")
+    if "models" in report:
+        lines += ["", "## Models", ""]
+        for k, v in report["models"].items():
+            lines.append(f"- `{k}`: {v}")
+    with open(md_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def targets(report: dict, total_bytes: int) -> list[dict]:
+    L = report["levels"]
+    b = report["settings"]["bon"]
+    first, last = L[0], L[-1]
+    p1 = [r["pass@1"] for r in L]
+    out = [
+        {"target": "pass@1 >= 0.85 at level 1", "value": _f(first["pass@1"]), "met": first["pass@1"] >= 0.85},
+        {"target": "pass@1 <= 0.20 at the hardest level", "value": _f(last["pass@1"]), "met": last["pass@1"] <= 0.20},
+        {"target": "pass@1 falls with every level", "value": ", ".join(_f(x) for x in p1), "met": all(a > c for a, c in zip(p1, p1[1:]))},
+    ]
+    if "pass@64" in last:
+        out.append({"target": "hardest pass@64 >= 3x its pass@1", "value": f"{_f(last['pass@64'])} vs 3 x {_f(last['pass@1'])}", "met": last["pass@64"] >= 3 * last["pass@1"]})
+    a = report["prm_auroc_all_levels"]
+    out.append({"target": "PRM AUROC >= 0.85 (all levels pooled)", "value": _f(a), "met": a is not None and a >= 0.85})
+    hard = L[-3:]
+    out.append(
+        {
+            "target": f"best-of-{b} weighted beats majority@{b} on the 3 hardest levels",
+            "value": "; ".join(f"L{r['level']}: {_f(r[f'best_of_{b}_weighted_prm'])} vs {_f(r[f'majority@{b}'])}" for r in hard),
+            "met": all(r[f"best_of_{b}_weighted_prm"] > r[f"majority@{b}"] for r in hard),
+        }
+    )
+    easy = L[:2]
+    out.append(
+        {
+            "target": "revision beats a fresh sample on the easy levels (1-2)",
+            "value": "; ".join(f"L{r['level']}: {_f(r['revision']['attempt2_after_wrong'])} vs {_f(r['revision']['fresh_sample_same_problems'])}" for r in easy),
+            "met": all((r["revision"].get("gain") or -1) > 0 for r in easy),
+        }
+    )
+    out.append({"target": "all shipped weights <= 8 MB", "value": f"{total_bytes / 1e6:.2f} MB", "met": total_bytes <= 8_000_000})
+    return out

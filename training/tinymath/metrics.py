@@ -1,0 +1,63 @@
+"""Evaluation metrics: unbiased pass@k, majority voting, PRM-weighted best-of-N, AUROC."""
+from __future__ import annotations
+
+from collections import defaultdict
+from math import comb
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): 1 - C(n-c, k) / C(n, k), from n samples with c correct."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def majority_vote(answers: list[str | None]) -> str | None:
+    """Most frequent answer (ties: the one seen first); None answers do not vote."""
+    counts: dict[str, int] = defaultdict(int)
+    first: dict[str, int] = {}
+    for i, a in enumerate(answers):
+        if a is None:
+            continue
+        counts[a] += 1
+        first.setdefault(a, i)
+    if not counts:
+        return None
+    return max(counts, key=lambda a: (counts[a], -first[a]))
+
+
+def best_of_n_weighted(answers: list[str | None], scores: list[float]) -> str | None:
+    """The paper's "best-of-N weighted": sum the verifier's final scores per answer, pick the top."""
+    total: dict[str, float] = defaultdict(float)
+    first: dict[str, int] = {}
+    for i, (a, s) in enumerate(zip(answers, scores)):
+        if a is None:
+            continue
+        total[a] += s
+        first.setdefault(a, i)
+    if not total:
+        return None
+    return max(total, key=lambda a: (total[a], -first[a]))
+
+
+def auroc(scores: list[float], labels: list[bool]) -> float | None:
+    """Area under the ROC curve (Mann-Whitney U, ties count one half); None without both classes."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    if not pos or not neg:
+        return None
+    ranked = sorted((s, y) for s, y in zip(scores, labels))
+    # Average ranks over ties.
+    rank_sum_pos = 0.0
+    i = 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        avg = (i + 1 + j) / 2.0
+        rank_sum_pos += avg * sum(1 for t in range(i, j) if ranked[t][1])
+        i = j
+    u = rank_sum_pos - len(pos) * (len(pos) + 1) / 2.0
+    return u / (len(pos) * len(neg))

@@ -1,0 +1,261 @@
+"""Fast tests of the Python side (seconds): /usr/bin/python3 -m unittest discover training"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(HERE)
+ROOT = os.path.dirname(TRAINING)
+if TRAINING not in sys.path:
+    sys.path.insert(0, TRAINING)
+
+from tinymath import tokenizer as tok  # noqa: E402
+from tinymath.data import (  # noqa: E402
+    Example,
+    FifoPacker,
+    check_steps,
+    collate,
+    extract_answer,
+    is_correct,
+    lm_example,
+    prm_example,
+    revision_prompt,
+    split_steps,
+)
+from tinymath.export import export, load  # noqa: E402
+from tinymath.metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k  # noqa: E402
+from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
+from tinymath.sample import generate, prm_scores  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def tiny_model(seed=0, n_positions=128):
+    torch.manual_seed(seed)
+    m = TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), n_positions=n_positions, n_embd=32, n_layer=2, n_head=2))
+    # Larger weights than the init so that greedy decoding is not one repeated token.
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    return m.eval()
+
+
+_CHECKER_CASES = None
+
+
+def checker_cases():
+    """The TypeScript checker's verdicts: training/out/data/checker.jsonl, or a small fresh export."""
+    global _CHECKER_CASES
+    if _CHECKER_CASES is None:
+        path = os.path.join(ROOT, "training/out/data/checker.jsonl")
+        if not os.path.exists(path):
+            d = tempfile.mkdtemp()
+            subprocess.run(
+                ["npx", "tsx", "scripts/export-arith-data.ts", "--out", d, "--train-per-level", "5", "--eval-per-level", "5", "--checker-cases", "100"],
+                cwd=ROOT, check=True, capture_output=True,
+            )
+            path = os.path.join(d, "checker.jsonl")
+        with open(path) as f:
+            _CHECKER_CASES = [json.loads(line) for line in f]
+    return _CHECKER_CASES
+
+
+class CheckerAgreesWithTypeScript(unittest.TestCase):
+    def test_verdicts_answers_and_grades_match(self):
+        cases = checker_cases()
+        kinds = {c["kind"] for c in cases}
+        self.assertGreaterEqual(len(kinds), 10)
+        # The cases must exercise both verdicts, or agreement would prove little.
+        self.assertTrue(any(not all(c["verdicts"]) for c in cases))
+        self.assertTrue(any(c["correct"] and not all(c["verdicts"]) for c in cases))
+        for c in cases:
+            with self.subTest(id=c["id"], kind=c["kind"]):
+                steps = split_steps(c["solution"])
+                self.assertEqual(steps, c["steps"])
+                self.assertEqual(check_steps(c["start"], c["ops"], steps), c["verdicts"])
+                self.assertEqual(extract_answer(c["solution"]), c["extracted"])
+                self.assertEqual(is_correct(c["answer"], extract_answer(c["solution"])), c["correct"])
+
+
+class Packing(unittest.TestCase):
+    def test_fifo_packer_keeps_order_and_fills_rows(self):
+        rng = random.Random(0)
+        exs = [Example(list(range(rng.randint(5, 120)))) for _ in range(400)]
+        for i, e in enumerate(exs):
+            e.ids[0] = i  # tag
+        p = FifoPacker(iter(exs), 128, window=64)
+        rows, seen = [], []
+        while (r := p.next_row()) is not None:
+            self.assertLessEqual(sum(e.slots for e in r), 128)
+            rows.append(r)
+            seen.extend(e.ids[0] for e in r)
+        self.assertEqual(sorted(seen), list(range(400)))
+        # First in, first out: each row starts with the oldest example still waiting.
+        waiting = list(range(400))
+        for r in rows:
+            self.assertEqual(r[0].ids[0], min(waiting))
+            for e in r:
+                waiting.remove(e.ids[0])
+        fill = sum(e.slots for r in rows for e in r) / (128 * len(rows))
+        self.assertGreater(fill, 0.9)
+
+    def test_collate_positions_segments_and_loss_mask(self):
+        a = lm_example("Q:5,-3\n", "5-3=2\nA:2\n")
+        b = lm_example("Q:2,*3\n", "2*3=6\nA:6\n")
+        batch = collate([[a, b]], 64)
+        n = a.slots
+        self.assertEqual(batch.pos[0, :n].tolist(), list(range(n)))
+        self.assertEqual(batch.pos[0, n : n + b.slots].tolist(), list(range(b.slots)))
+        self.assertTrue((batch.seg[0, :n] == 0).all() and (batch.seg[0, n : n + b.slots] == 1).all())
+        # Targets: only the completion and <eos>, never the question line or padding.
+        t = batch.tgt[0, :n]
+        trained = [int(x) for x in t if x != -100]
+        self.assertEqual(tok.decode(trained), "5-3=2\nA:2\n")
+        self.assertEqual(trained[-1], tok.EOS_ID)
+        self.assertTrue((batch.tgt[0, n + b.slots :] == -100).all())
+
+    def test_packed_logits_equal_separate_logits(self):
+        m = tiny_model()
+        a = lm_example("Q:5,-3\n", "5-3=2\nA:2\n")
+        b = lm_example("Q:12,+7,*2\n", "12+7=19\n19*2=38\nA:38\n")
+        batch = collate([[a, b]], 64)
+        with torch.no_grad():
+            packed = m(batch.idx, batch.pos, batch.seg)[0]
+            la = m(torch.tensor([a.ids[:-1]]))[0]
+            lb = m(torch.tensor([b.ids[:-1]]))[0]
+        self.assertTrue(torch.allclose(packed[: a.slots], la, atol=1e-5))
+        self.assertTrue(torch.allclose(packed[a.slots : a.slots + b.slots], lb, atol=1e-5))
+        self.assertFalse(torch.isnan(packed).any())
+
+    def test_prm_example_labels_sit_on_tags(self):
+        ex = prm_example("Q:5,-3\n", ["5-3=2", "A:2"], [0.75, 1.0])
+        batch = collate([[ex]], 32)
+        where = (~torch.isnan(batch.soft[0])).nonzero().squeeze(1).tolist()
+        self.assertEqual([tok.VOCAB[int(batch.idx[0, i])] for i in where], ["?", "?"])
+        self.assertEqual(batch.soft[0, where].tolist(), [0.75, 1.0])
+
+    def test_revision_prompt_matches_task_format(self):
+        p = {"prompt": "Q:5,-3\n"}
+        self.assertEqual(revision_prompt(p, ["5-3=1\nA:1", "5-3=3\nA:3\n"]), "Q:5,-3\n5-3=1\nA:1\n5-3=3\nA:3\n")
+        five = [f"A:{i}\n" for i in range(5)]
+        self.assertEqual(revision_prompt(p, five), "Q:5,-3\n" + "".join(five[1:]))
+
+
+class Sampling(unittest.TestCase):
+    def full_greedy(self, m, prompt, n):
+        seq = list(prompt)
+        out = []
+        with torch.no_grad():
+            for _ in range(n):
+                lg = m(torch.tensor([seq]))[0, -1]
+                lg[[tok.PAD_ID, tok.STOI[tok.PRM_TAG]]] = float("-inf")  # never sampled
+                t = int(lg.argmax())
+                if t == tok.EOS_ID:
+                    break
+                out.append(t)
+                seq.append(t)
+        return out
+
+    def test_kv_cache_left_padding_matches_full_forward(self):
+        m = tiny_model(1)
+        prompts = [tok.encode(t) for t in ["Q:5,-3\n", "Q:908,+602,*2,-5\n", "Q:37,+45\n5"]]
+        outs = generate(m, prompts, 25, temperature=0.0)
+        for p, o in zip(prompts, outs):
+            self.assertEqual(o, self.full_greedy(m, p, 25))
+        self.assertTrue(any(len(set(o)) > 1 for o in outs))
+
+    def test_sampling_is_seeded_and_stops_at_newline(self):
+        m = tiny_model(2)
+        prompts = [tok.encode("Q:5,-3\n")] * 6
+        a = generate(m, prompts, 30, 1.0, torch.Generator().manual_seed(3), stop_at_newline=True)
+        b = generate(m, prompts, 30, 1.0, torch.Generator().manual_seed(3), stop_at_newline=True)
+        self.assertEqual(a, b)
+        nl = tok.STOI["\n"]
+        for o in a:
+            self.assertNotIn(nl, o[:-1])
+
+    def test_prm_scores_read_at_tags(self):
+        m = tiny_model(3)
+        texts = ["Q:5,-3\n5-3=2?\nA:2?\n", "Q:2,*3,+1\n2*3=6?\n"]
+        s = prm_scores(m, texts)
+        self.assertEqual([len(x) for x in s], [2, 1])
+        with torch.no_grad():
+            ids = tok.encode(texts[0])
+            lg = m(torch.tensor([ids]))[0]
+        i = ids.index(tok.STOI["?"])
+        g, b = lg[i, tok.STOI["+"]], lg[i, tok.STOI["-"]]
+        self.assertAlmostEqual(s[0][0], float(torch.exp(g) / (torch.exp(g) + torch.exp(b))), places=5)
+
+
+class Metrics(unittest.TestCase):
+    def test_pass_at_k_matches_enumeration(self):
+        for n, c, k in [(6, 2, 1), (6, 2, 3), (7, 0, 2), (5, 5, 5), (8, 3, 4)]:
+            subsets = list(itertools.combinations(range(n), k))
+            brute = sum(any(i < c for i in s) for s in subsets) / len(subsets)
+            self.assertAlmostEqual(pass_at_k(n, c, k), brute)
+
+    def test_auroc_matches_pair_counting(self):
+        rng = random.Random(1)
+        scores = [round(rng.random(), 1) for _ in range(60)]
+        labels = [rng.random() < 0.4 for _ in range(60)]
+        pairs = [(a, b) for a, la in zip(scores, labels) if la for b, lb in zip(scores, labels) if not lb]
+        brute = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a, b in pairs) / len(pairs)
+        self.assertAlmostEqual(auroc(scores, labels), brute)
+        self.assertIsNone(auroc([0.1, 0.2], [True, True]))
+
+    def test_votes(self):
+        self.assertEqual(majority_vote(["3", None, "4", "4", "3"]), "3")
+        self.assertEqual(best_of_n_weighted(["3", "4", "4"], [0.9, 0.3, 0.4]), "3")
+        self.assertIsNone(majority_vote([None, None]))
+
+
+class Resume(unittest.TestCase):
+    def test_interrupted_training_resumes_to_the_same_weights(self):
+        import pipeline
+
+        pool = [lm_example(f"Q:{a},+{b}\n", f"{a}+{b}={a + b}\nA:{a + b}\n") for a in range(2, 30) for b in range(1, 9)]
+        hp = dict(steps=6, rows=4, row_len=64, lr=3e-3, warmup=2, ckpt_every=2)
+        finals = []
+        for interrupt in (None, 4):
+            with tempfile.TemporaryDirectory() as d:
+                cfg = {"out": d}
+                m = tiny_model(5, n_positions=64).train()
+                if interrupt:
+                    self.assertIsNone(pipeline.train_stage(cfg, "t", m, pool, hp, stop_at=interrupt))
+                    m = tiny_model(99, n_positions=64).train()  # a fresh process: weights come from the checkpoint
+                info = pipeline.train_stage(cfg, "t", m, pool, hp)
+                self.assertEqual(info["steps"], 6)
+                finals.append({k: v.clone() for k, v in m.state_dict().items()})
+        for k in finals[0]:
+            self.assertTrue(torch.allclose(finals[0][k], finals[1][k], atol=1e-6), k)
+
+
+class Export(unittest.TestCase):
+    def test_export_roundtrip_and_golden(self):
+        m = tiny_model(4, n_positions=64)
+        with tempfile.TemporaryDirectory() as d:
+            golden = export(m, d, "prm")
+            with open(os.path.join(d, "config.json")) as f:
+                cfg = json.load(f)
+            self.assertEqual(cfg["ttc_lab"]["prm"], {"tag": "?", "good": "+", "bad": "-"})
+            self.assertEqual(cfg["ttc_lab"]["parameters"], m.num_params())
+            r = load(d)
+            with torch.no_grad():
+                for g in golden["inputs"]:
+                    lg = r(torch.tensor([g["ids"]]))[0]
+                    self.assertLess(float((lg - torch.tensor(g["logits"])).abs().max()), 1e-4)
+                    # float16 rounding changes the logits only a little.
+                    self.assertLess(float((lg - m(torch.tensor([g["ids"]]))[0]).abs().max()), 0.1)
+
+
+if __name__ == "__main__":
+    unittest.main()
