@@ -19,7 +19,12 @@ import {
   type SweepRecord,
   type SweepSetting,
 } from '../engine/sweep';
-import { createStrategySweepBackend, searchSetting, type SearchSpec } from '../engine/sweepBackend';
+import {
+  createStrategySweepBackend,
+  fixedSweepConfigs,
+  searchSetting,
+  type SearchSpec,
+} from '../engine/sweepBackend';
 import { replayTrace } from '../engine/trace/reducer';
 import { parseTraceFile, serializeTrace } from '../engine/trace/io';
 import type { TraceEvent } from '../engine/trace/events';
@@ -290,18 +295,19 @@ async function commandSweep(v: Values): Promise<number> {
   if (completed.length > 0)
     console.error(`resuming: ${completed.length} records already in ${out}`);
   const { model, verifier, bundle } = await loadBackends(v);
+  const runSettings = {
+    temperature: parseNumber('temperature', v.temperature, 1, false),
+    topP: 1,
+    aggregation: parseAggregation(v.aggregation),
+    solutionMaxTokens: 160,
+    stepMaxTokens: 24,
+    maxRounds: 40,
+  };
   const backend = createStrategySweepBackend({
     task: arithTask,
     model,
     verifier,
-    settings: {
-      temperature: parseNumber('temperature', v.temperature, 1, false),
-      topP: 1,
-      aggregation: parseAggregation(v.aggregation),
-      solutionMaxTokens: 160,
-      stepMaxTokens: 24,
-      maxRounds: 40,
-    },
+    ...fixedSweepConfigs(runSettings, verifier ? 'weighted' : 'majority'),
   });
   const controller = new AbortController();
   process.once('SIGINT', () => {

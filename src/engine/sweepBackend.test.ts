@@ -3,6 +3,7 @@ import { arithTask, makeArithProblem } from '../tasks/arith';
 import {
   configForBudget,
   createStrategySweepBackend,
+  fixedSweepConfigs,
   searchSetting,
   type SweepRunSettings,
 } from './sweepBackend';
@@ -25,7 +26,12 @@ function backend() {
   });
   return {
     model,
-    sweep: createStrategySweepBackend({ task: arithTask, model, verifier, settings }),
+    sweep: createStrategySweepBackend({
+      task: arithTask,
+      model,
+      verifier,
+      ...fixedSweepConfigs(settings, 'weighted'),
+    }),
   };
 }
 

@@ -4,7 +4,7 @@
  * command line share this, so a sweep means the same thing in both.
  */
 import { costDelta } from './costs';
-import { runToCompletion } from './run';
+import { runToCompletion, type RunResult } from './run';
 import type { PoolSample, SearchOutcome, SearchSetting, SweepBackend } from './sweep';
 import { replayTrace } from './trace/reducer';
 import type { Aggregation, LanguageModel, Problem, StrategyConfig, Task, Verifier } from './types';
@@ -29,11 +29,66 @@ export type SearchSpec =
   /** Sequential revisions with chains of `chainLength` attempts (capped at the budget). */
   | { kind: 'revisions'; chainLength: number; selection: 'verifier' | 'majority' };
 
-export interface StrategySweepBackendOptions {
+export interface StrategySweepBackendOptions<S> {
   task: Task;
   model: LanguageModel;
   verifier: Verifier | null;
-  settings: SweepRunSettings;
+  /** The best-of-N config whose run is a problem's pool of `nMax` samples. */
+  poolConfig(problem: Problem, nMax: number): StrategyConfig;
+  /** The config of search setting `spec` that spends `budget` generations on `problem`. */
+  searchConfig(spec: S, budget: number, problem: Problem): StrategyConfig;
+}
+
+/** Config mappers for settings shared by every problem (the command line's sweeps). */
+export function fixedSweepConfigs(
+  s: SweepRunSettings,
+  selection: 'weighted' | 'majority',
+): Pick<StrategySweepBackendOptions<SearchSpec>, 'poolConfig' | 'searchConfig'> {
+  return {
+    poolConfig: (_problem, nMax) => ({
+      kind: 'best-of-n',
+      n: nMax,
+      selection,
+      temperature: s.temperature,
+      topP: s.topP,
+      aggregation: s.aggregation,
+      maxTokens: s.solutionMaxTokens,
+    }),
+    searchConfig: (spec, budget) => configForBudget(spec, budget, s),
+  };
+}
+
+/**
+ * The pool samples of a finished best-of-N run, one per lane: its answer, verifier score and
+ * cost (its own generated tokens; prompt and verifier tokens shared evenly).
+ * @throws when the run did not complete (cancelled or failed)
+ */
+export function poolSamplesFromRun(
+  result: RunResult,
+  modelParams: number,
+  verifierParams: number,
+): PoolSample[] {
+  if (result.status !== 'completed') {
+    throw new Error(`sampling the pool ${result.status}${result.error ? `: ${result.error}` : ''}`);
+  }
+  const state = replayTrace(result.events);
+  const lanes = state.order
+    .map((id) => state.nodes[id])
+    .filter((n): n is NonNullable<typeof n> => n !== undefined && n.kind === 'attempt');
+  const share = 1 / Math.max(1, lanes.length);
+  return lanes.map((node) => ({
+    answer: node.answer ?? null,
+    score: node.score ?? null,
+    correct: node.correct ?? false,
+    costs: costDelta({
+      generations: 1,
+      promptTokens: result.costs.promptTokens * share,
+      generatedTokens: node.tokens,
+      verifierTokens: result.costs.verifierTokens * share,
+      modelParams,
+      verifierParams,
+    }),
+  }));
 }
 
 /** A search setting with a readable label and the smallest budget it can run at. */
@@ -123,12 +178,17 @@ export function configForBudget(
   }
 }
 
-export function createStrategySweepBackend(
-  o: StrategySweepBackendOptions,
-): SweepBackend<Problem, SearchSpec> {
-  const { task, model, verifier, settings } = o;
+/**
+ * A SweepBackend that runs the engine's strategies: the pool is one best-of-N run at N_max, and a
+ * search setting is one run per budget.
+ */
+export function createStrategySweepBackend<S>(
+  o: StrategySweepBackendOptions<S>,
+): SweepBackend<Problem, S> {
+  const { task, model, verifier } = o;
   return {
     async samplePool(problem, nMax, seed, signal): Promise<PoolSample[]> {
+      const config = o.poolConfig(problem, nMax);
       const result = await runToCompletion({
         task,
         problem,
@@ -136,42 +196,12 @@ export function createStrategySweepBackend(
         verifier,
         seed,
         signal,
-        config: {
-          kind: 'best-of-n',
-          n: nMax,
-          selection: verifier ? 'weighted' : 'majority',
-          temperature: settings.temperature,
-          topP: settings.topP,
-          aggregation: settings.aggregation,
-          maxTokens: settings.solutionMaxTokens,
-        },
+        config,
       });
-      const finished = result.events.at(-1);
-      if (finished?.type === 'run_finished' && finished.status !== 'completed') {
-        throw new Error(finished.error ?? `pool sampling ${finished.status}`);
-      }
-      const state = replayTrace(result.events);
-      const attempts = state.order
-        .map((id) => state.nodes[id])
-        .filter((n) => n?.kind === 'attempt');
-      // Prompt and verifier tokens are shared evenly; generated tokens are each sample's own.
-      const promptPerSample = result.costs.promptTokens / Math.max(1, attempts.length);
-      const verifierPerSample = result.costs.verifierTokens / Math.max(1, attempts.length);
-      return attempts.map((node) => ({
-        answer: node?.answer ?? null,
-        score: node?.score ?? null,
-        correct: node?.correct ?? false,
-        costs: costDelta({
-          generations: 1,
-          promptTokens: promptPerSample,
-          generatedTokens: node?.tokens ?? 0,
-          verifierTokens: verifierPerSample,
-          modelParams: model.parameterCount,
-          verifierParams: verifier?.parameterCount ?? 0,
-        }),
-      }));
+      return poolSamplesFromRun(result, model.parameterCount, verifier?.parameterCount ?? 0);
     },
     async runSearch(problem, setting, budget, seed, signal): Promise<SearchOutcome> {
+      const config = o.searchConfig(setting.config, budget, problem);
       const result = await runToCompletion({
         task,
         problem,
@@ -179,11 +209,11 @@ export function createStrategySweepBackend(
         verifier,
         seed,
         signal,
-        config: configForBudget(setting.config, budget, settings),
+        config,
       });
-      const finished = result.events.at(-1);
-      if (finished?.type === 'run_finished' && finished.status !== 'completed') {
-        throw new Error(finished.error ?? `search run ${finished.status}`);
+      if (result.status !== 'completed') {
+        const why = result.error ? `: ${result.error}` : '';
+        throw new Error(`${setting.label} at N=${budget} ${result.status}${why}`);
       }
       return { answer: result.answer, correct: result.correct, costs: result.costs };
     },

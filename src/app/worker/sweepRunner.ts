@@ -3,11 +3,8 @@
  * models. Best-of-N pools are one best-of-N run with N = N_max; each search setting is one run
  * per budget.
  */
-import { runToCompletion } from '../../engine/run';
-import { replayTrace } from '../../engine/trace/reducer';
-import type { PoolSample } from '../../engine/sweep/pool';
-import { runSweep, type SweepBackend } from '../../engine/sweep/runner';
-import type { Problem, RunContext } from '../../engine/types';
+import { runSweep } from '../../engine/sweep/runner';
+import { createStrategySweepBackend } from '../../engine/sweepBackend';
 import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
 import {
   poolConfig,
@@ -35,37 +32,6 @@ export interface SweepRunnerDeps {
   prepareTask?(taskId: string): Promise<void>;
 }
 
-/**
- * The pool samples of a finished best-of-N run: one per lane, with its answer, verifier score
- * and an equal share of the run's cost (pools only ever use the mean cost per sample).
- */
-export function poolSamplesFromRun(
-  result: Awaited<ReturnType<typeof runToCompletion>>,
-): PoolSample[] {
-  if (result.status !== 'completed') {
-    throw new Error(`sampling the pool ${result.status}${result.error ? `: ${result.error}` : ''}`);
-  }
-  const state = replayTrace(result.events);
-  const lanes = state.order
-    .map((id) => state.nodes[id])
-    .filter((n): n is NonNullable<typeof n> => n !== undefined && n.kind === 'attempt');
-  const share = 1 / Math.max(1, lanes.length);
-  const c = result.costs;
-  const costs = {
-    generations: c.generations * share,
-    generatedTokens: c.generatedTokens * share,
-    promptTokens: c.promptTokens * share,
-    verifierTokens: c.verifierTokens * share,
-    flops: c.flops * share,
-  };
-  return lanes.map((n) => ({
-    answer: n.answer ?? null,
-    score: n.score ?? null,
-    correct: n.correct ?? false,
-    costs,
-  }));
-}
-
 export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
   let current: { sweepId: string; controller: AbortController } | null = null;
 
@@ -79,33 +45,13 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
     const entry = taskEntry(request.taskId);
     await deps.prepareTask?.(request.taskId);
     const verifier = verifierFor(request.verifier, models, request.taskId);
-    const context = (problem: Problem): Omit<RunContext, 'config' | 'seed'> => ({
+    const backend = createStrategySweepBackend<SearchPlan>({
       task: entry.task,
-      problem,
       model: models.generator,
       verifier,
-      signal,
+      poolConfig: (problem, nMax) => poolConfig(problem, nMax, request),
+      searchConfig: (plan, budget, problem) => searchConfig(plan, budget, problem, request),
     });
-    const backend: SweepBackend<Problem, SearchPlan> = {
-      async samplePool(problem, nMax, seed) {
-        const result = await runToCompletion({
-          ...context(problem),
-          config: poolConfig(problem, nMax, request),
-          seed,
-        });
-        return poolSamplesFromRun(result);
-      },
-      async runSearch(problem, setting, budget, seed) {
-        const config = searchConfig(setting.config, budget, problem, request);
-        const result = await runToCompletion({ ...context(problem), config, seed });
-        if (result.status !== 'completed') {
-          throw new Error(
-            `${setting.label} at N=${budget} ${result.status}${result.error ? `: ${result.error}` : ''}`,
-          );
-        }
-        return { answer: result.answer, correct: result.correct, costs: result.costs };
-      },
-    };
     for await (const event of runSweep({
       problems: sweepProblems(request),
       budgets: sweepBudgets(request.nMax),
