@@ -17,7 +17,7 @@ test('a shared link reproduces the same run: same node texts and final answer', 
 }) => {
   test.setTimeout(180_000);
   const first = await browser.newPage();
-  const errors = await openApp(first, 'level=2&n=4&m=2&strategy=dvts&temp=1&seed=12345&speed=64');
+  const errors = await openApp(first, 'level=5&n=8&m=4&strategy=dvts&temp=1&seed=12345&speed=64');
   await waitForRunPlayed(first);
   const link = first.url();
   const answer = await finalAnswer(first).textContent();
@@ -36,7 +36,8 @@ test('a shared link reproduces the same run: same node texts and final answer', 
   expect(texts(b)).toEqual(texts(a));
   expect(b.events).toEqual(a.events);
 
-  // A different seed is a different run (the comparison above can fail).
+  // A different seed is a different run (the comparison above can fail). Level 5 at temperature 1:
+  // the trained model errs on ~30% of steps there, so two seeds giving identical trees is unlikely.
   const before = await currentTrace(second);
   await second.getByLabel('Seed', { exact: true }).fill('54321');
   await expect(second).toHaveURL(/seed=54321/);
