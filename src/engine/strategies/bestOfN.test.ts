@@ -1,6 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { runToCompletion } from '../run';
-import { arithHarness, configs, scriptedVerifier, tableScores, traceProblems } from '../testing';
+import {
+  arithHarness,
+  configs,
+  constantScript,
+  scriptedVerifier,
+  tableScores,
+  traceProblems,
+} from '../testing';
 import { ScriptedModel } from '../testing/scriptedModel';
 import type { TraceEvent } from '../trace/events';
 
@@ -111,5 +118,28 @@ describe('bestOfN', () => {
     expect(r.costs.generations).toBe(8);
     expect(of(r.events, 'cost').filter((c) => c.delta.generatedTokens > 0)).toHaveLength(3);
     expect(traceProblems(r.events)).toEqual([]);
+  });
+});
+
+describe('bestOfN on a backend that runs on past its answer', () => {
+  it('ends each solution at its first final-answer step but still charges every token', async () => {
+    const { ctx, problem } = arithHarness({
+      config: configs.bestOfN(2, 'majority'),
+      level: 1,
+      verifier: 'none',
+    });
+    const data = problem.data as { start: number; ops: { op: string; operand: number }[] };
+    const op = data.ops[0]!;
+    const right = `${data.start}${op.op}${op.operand}=${problem.answer}\nA:${problem.answer}\n`;
+    const runOn = `${right}1+1=2\nA:2\n`;
+    const model = new ScriptedModel({ script: constantScript(runOn) });
+    const result = await runToCompletion({ ...ctx, model });
+    const texts = result.events.flatMap((e) =>
+      e.type === 'text_appended' && e.id !== 'root' ? [e.text] : [],
+    );
+    expect(texts).toEqual([right, right]);
+    expect(result.answer).toBe(problem.answer);
+    expect(result.correct).toBe(true);
+    expect(result.costs.generatedTokens).toBe(2 * runOn.length);
   });
 });

@@ -25,7 +25,7 @@ export async function* bestOfN(rt: StrategyRuntime): AsyncGenerator<TraceEvent, 
   }
   const completions = yield* rt.generate(
     ids.map(() => rt.basePrompt),
-    { generations: config.n },
+    { generations: config.n, endAtFinalStep: true },
   );
   const texts = completions.map((c) => c.text);
   for (const [i, c] of completions.entries()) {

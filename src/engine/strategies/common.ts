@@ -36,6 +36,11 @@ export interface GenerateOptions {
   temperature?: number;
   /** Defaults to the strategy's maxTokens. */
   maxTokens?: number;
+  /**
+   * Whole solutions: a solution ends with its final-answer step, so text a backend wrote after it
+   * (a small model may run on into another attempt) is cut off. Its tokens stay in the costs.
+   */
+  endAtFinalStep?: boolean;
 }
 
 /** A candidate solution, as the strategies track it between rounds. */
@@ -165,7 +170,8 @@ export class StrategyRuntime {
       for (const c of completions) {
         promptTokens += c.promptTokens;
         generatedTokens += c.completionTokens;
-        out.push(passed.length < stops.length ? cutAtStops(c, stops) : c);
+        const stopped = passed.length < stops.length ? cutAtStops(c, stops) : c;
+        out.push(options.endAtFinalStep ? this.cutAtFinalStep(stopped) : stopped);
       }
       yield {
         type: 'cost',
@@ -226,6 +232,22 @@ export class StrategyRuntime {
     if (completion.finishReason === 'eos' || stepText.trim().length === 0) return 'eos';
     if (completion.finishReason === 'length') return 'length';
     return null;
+  }
+
+  /** Cut a completion right after its first final-answer step (tokens stay as generated). */
+  private cutAtFinalStep(c: ModelCompletion): ModelCompletion {
+    const { task } = this.ctx;
+    const delimiter = task.stepDelimiter;
+    let offset = 0;
+    while (offset < c.text.length) {
+      const next = c.text.indexOf(delimiter, offset);
+      const end = next < 0 ? c.text.length : next + delimiter.length;
+      if (task.isFinalStep(c.text.slice(offset, next < 0 ? c.text.length : next))) {
+        return end < c.text.length ? { ...c, text: c.text.slice(0, end), finishReason: 'stop' } : c;
+      }
+      offset = end;
+    }
+    return c;
   }
 
   /** Why a whole solution ended: its answer if it has one, else the backend's reason. */

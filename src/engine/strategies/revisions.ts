@@ -62,7 +62,7 @@ export async function* sequentialRevisions(rt: StrategyRuntime): AsyncGenerator<
     const prompts = state.map((chain) =>
       task.formatPrompt(problem, chain.attempts.slice(-MAX_PREVIOUS_ATTEMPTS)),
     );
-    const completions = yield* rt.generate(prompts, { generations: chains });
+    const completions = yield* rt.generate(prompts, { generations: chains, endAtFinalStep: true });
     for (const [lane, c] of completions.entries()) {
       const id = ids[lane] as string;
       yield rt.textAppended(id, c);
