@@ -47,12 +47,14 @@ export interface ArithLevel {
  * most-significant digit first slowly: operands stay at most two digits and factors one digit
  * (a first table with three-digit operands on 4-digit values left even level 1 unlearned after
  * half the training budget), levels 1-4 stay within 3-digit values and only level 5 reaches 4 digits.
+ * Level 4 is level 3 with a longer chain: starting it from up to 999 left little room for `*`
+ * (the error-prone step), which made it easier than level 3.
  */
 export const ARITH_LEVELS: readonly ArithLevel[] = [
   { level: 1, steps: 1, startMax: 50, addMax: 20, mulMax: 9, valueMax: 99 },
   { level: 2, steps: 2, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
   { level: 3, steps: 4, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
-  { level: 4, steps: 6, startMax: 999, addMax: 99, mulMax: 9, valueMax: 999 },
+  { level: 4, steps: 6, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
   { level: 5, steps: 8, startMax: 999, addMax: 99, mulMax: 9, valueMax: 9999 },
 ];
 
