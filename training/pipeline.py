@@ -56,12 +56,13 @@ PRESETS = {
         data="training/out/data",
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
-        pretrain=dict(steps=2000, rows=16, row_len=256, lr=3e-3, warmup=100, ckpt_every=50),
+        pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50),
         revsample=dict(per_level=[400, 300, 200, 150, 150], samples=6, max_new=140),
         # Rows of 512: revisions with up to 4 earlier attempts fit except on the longest level,
         # where they are dropped (attention cost grows with the row length).
         revision=dict(steps=150, rows=8, row_len=512, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
+        prmextra=dict(per_level=300, samples=8, max_new=140),
         prm=dict(steps=300, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50),
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=2, max_new=140),
     ),
@@ -87,6 +88,7 @@ PRESETS = {
         revsample=dict(per_level=3, samples=2, max_new=40),
         revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
         prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),
+        prmextra=dict(per_level=2, samples=2, max_new=40),
         prm=dict(steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2),
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
@@ -309,7 +311,7 @@ def stage_pretrain(cfg, train, _eval):
     return train_stage(cfg, "pretrain", model, pool, cfg["pretrain"])
 
 
-def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0):
+def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0, **kw):
     """Sample completions for many prompts, saving each finished chunk so a restart skips it."""
     d = stage_dir(cfg, stage)
     out = []
@@ -322,7 +324,7 @@ def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature
                 out.extend(json.load(f))
             continue
         g = torch.Generator().manual_seed(seed * 7919 + c)
-        ids = generate_batched(model, [tok.encode(p) for p in prompts[c : c + chunk]], hp["max_new"], temperature, g)
+        ids = generate_batched(model, [tok.encode(p) for p in prompts[c : c + chunk]], hp["max_new"], temperature, g, **kw)
         texts = [tok.decode(x) for x in ids]
         n_tok += sum(len(x) for x in ids)
         with open(path + ".tmp", "w") as f:
@@ -452,6 +454,23 @@ def stage_prmdata(cfg, train, _eval):
     return {"solutions": len(items), "steps": n_steps, "correct_rate": sum(it["correct"] for it in items) / max(1, len(items))}
 
 
+def stage_prmextra(cfg, train, _eval):
+    """Many more solutions of the final generator, ended at their first answer line as in the
+    evaluation and the app, graded exactly: final-answer labels for the PRM without rollouts."""
+    hp = cfg["prmextra"]
+    model = load_model(cfg, final_generator_stage(cfg))
+    problems = per_level_slice(train, hp["per_level"], 0, SEED + 9)
+    prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
+    texts = sample_chunked(cfg, "prmextra", model, prompts, hp, SEED + 10, stop_at_answer=True, no_empty=True)
+    graded = [
+        {"problem": problems[i // hp["samples"]], "text": t, "correct": grade(problems[i // hp["samples"]], t)[0]}
+        for i, t in enumerate(texts)
+    ]
+    with open(os.path.join(stage_dir(cfg, "prmextra"), "graded.json"), "w") as f:
+        json.dump(graded, f)
+    return {"solutions": len(graded), "correct_rate": sum(g["correct"] for g in graded) / max(1, len(graded))}
+
+
 def stage_prm(cfg, _train, _eval):
     hp = cfg["prm"]
     items = torch.load(os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
@@ -462,11 +481,11 @@ def stage_prm(cfg, _train, _eval):
         ex = prm_example(it["problem"]["prompt"], it["steps"], it["labels"])
         if ex.slots <= hp["row_len"]:
             pool.append(ex)
-    # Samples of the pretrained generator from the revision stage: only their last step (the
-    # answer) is labelled, exactly, which sharpens the final-answer score at no sampling cost.
-    extra = os.path.join(stage_dir(cfg, "revsample"), "graded.json") if cfg.get("revsample") else None
+    # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator):
+    # only their last step (the answer) is labelled, exactly, which sharpens the final-answer score.
+    extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in ("revsample", "prmextra") if cfg.get(st)]
     n_mc = len(pool)
-    if extra and os.path.exists(extra):
+    for extra in extras:
         with open(extra) as f:
             for g in json.load(f):
                 steps = split_steps(g["text"])[:24]
@@ -510,8 +529,15 @@ def stage_eval(cfg, _train, eval_problems):
     report = evaluate.run(cfg, gen, prm, eval_problems, stage_dir(cfg, "eval"), log)
     with open(os.path.join(stage_dir(cfg, "export"), "done.json")) as f:
         total_bytes = json.load(f)["total_bytes"]
-    times_path = os.path.join(ROOT, cfg["out"], "times.json")
-    times = json.load(open(times_path)) if os.path.exists(times_path) else {}
+    # Wall time per stage. A training stage that was interrupted and resumed reports the time of
+    # its training loop over all its runs (saved in its checkpoints), not just the last run's.
+    times = {}
+    for name, _ in STAGES[:-1]:
+        done = os.path.join(stage_dir(cfg, name), "done.json")
+        if os.path.exists(done):
+            with open(done) as f:
+                info = json.load(f)
+            times[name] = round(max(info.get("wall_seconds", 0.0), info.get("train_seconds", 0.0)), 1)
     times["eval"] = round(time.time() - t0, 1)
     times["total"] = round(sum(v for k, v in times.items() if k != "total"), 1)
     extra = {
@@ -539,6 +565,7 @@ STAGES = [
     ("revsample", stage_revsample),
     ("revision", stage_revision),
     ("prmdata", stage_prmdata),
+    ("prmextra", stage_prmextra),
     ("prm", stage_prm),
     ("export", stage_export),
     ("eval", stage_eval),
@@ -564,7 +591,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("revsample", "revision"):
+        if cfg.get(name) is None and name in ("revsample", "revision", "prmextra"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

@@ -34,7 +34,11 @@ def _cached(path, fn):
 
 def _sample(model, prompts, max_new, temperature, seed):
     g = torch.Generator().manual_seed(seed)
-    ids = generate_batched(model, [tok.encode(p) for p in prompts], max_new, temperature, g)
+    # A solution ends with its first answer line (task.isFinalStep), and is never empty: see
+    # training/README.md, "Decoding".
+    ids = generate_batched(
+        model, [tok.encode(p) for p in prompts], max_new, temperature, g, stop_at_answer=True, no_empty=True
+    )
     return [tok.decode(x) for x in ids]
 
 

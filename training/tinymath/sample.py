@@ -81,10 +81,18 @@ def generate(
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
     stop_at_newline: bool = False,
+    stop_at_answer: bool = False,
+    no_empty: bool = False,
 ) -> list[list[int]]:
-    """Continue each prompt (token ids) until <eos> (or a newline with `stop_at_newline`) or
-    `max_new` tokens. Temperature 0 is greedy. Returns the new tokens per prompt, <eos> excluded,
-    a stopping newline included."""
+    """Continue each prompt (token ids) until <eos> or `max_new` tokens. Temperature 0 is greedy.
+    stop_at_newline: also stop after the first newline (one step).
+    stop_at_answer: also stop after the first complete `A:` line, the task's final step (a
+    generator fine-tuned on revisions has seen attempts follow `A:` lines, and sometimes writes
+    another attempt after its own answer instead of <eos>).
+    no_empty: never end with an empty completion (<eos> is masked for the first token). After a
+    revision prompt, which ends in an earlier attempt's `A:` line, a plain "end here" and "write a
+    new attempt" look the same to the model; the caller always wants a new attempt.
+    Returns the new tokens per prompt, <eos> excluded, a stopping newline included."""
     model.eval()
     B = len(prompts)
     if B == 0:
@@ -113,19 +121,30 @@ def generate(
     alive = torch.ones(B, dtype=torch.bool)
     out: list[list[int]] = [[] for _ in range(B)]
     nl = tok.STOI["\n"]
+    answer_tag = [tok.STOI["A"], tok.STOI[":"]]
+    line_start = [0] * B  # where each row's current line starts in its output
     for step in range(max_new):
         logits[:, banned] = float("-inf")
+        if no_empty and step == 0:
+            logits[:, tok.EOS_ID] = float("-inf")
         if temperature <= 0:
             nxt = logits.argmax(-1)
         else:
             probs = F.softmax(logits / temperature, dim=-1)
             nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        answered = []
         for r, t, a in zip(rows.tolist(), nxt.tolist(), alive.tolist()):
             if a and t != tok.EOS_ID:
                 out[r].append(t)
+            if stop_at_answer:
+                answered.append(bool(a and t == nl and out[r][line_start[r] : line_start[r] + 2] == answer_tag))
+                if t == nl:
+                    line_start[r] = len(out[r])
         done = nxt == tok.EOS_ID
         if stop_at_newline:
             done = done | (nxt == nl)
+        if stop_at_answer:
+            done = done | torch.tensor(answered, dtype=torch.bool)
         alive = alive & ~done
         if step == max_new - 1 or not bool(alive.any()):
             break

@@ -183,6 +183,29 @@ class Sampling(unittest.TestCase):
         for o in a:
             self.assertNotIn(nl, o[:-1])
 
+    def test_stop_at_answer_ends_after_the_first_answer_line(self):
+        # Overfit a tiny model on a text that carries on after its answer, as a revision-tuned
+        # generator sometimes does; greedy decoding then reproduces it unless told to stop.
+        m = tiny_model(6).train()
+        ids = tok.encode("Q:5,-3\n5-3=2\nA:2\n5-3=2\nA:2\n") + [tok.EOS_ID]
+        opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+        x, y = torch.tensor([ids[:-1]]), torch.tensor(ids[1:])
+        for _ in range(150):
+            loss = torch.nn.functional.cross_entropy(m(x)[0], y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        m.eval()
+        prompt = tok.encode("Q:5,-3\n")
+        full = tok.decode(generate(m, [prompt], 40, 0.0)[0])
+        self.assertEqual(full, "5-3=2\nA:2\n5-3=2\nA:2\n")
+        cut = generate(m, [prompt, tok.encode("Q:5,-3\n5-3=2\n")], 40, 0.0, stop_at_answer=True)
+        self.assertEqual([tok.decode(c) for c in cut], ["5-3=2\nA:2\n", "A:2\n"])
+        # After its own answer line the model ends (<eos>); no_empty makes it write a new attempt.
+        done = tok.encode("Q:5,-3\n5-3=2\nA:2\n5-3=2\nA:2\n")
+        self.assertEqual(generate(m, [done], 10, 0.0)[0], [])
+        self.assertNotEqual(generate(m, [done], 10, 0.0, no_empty=True)[0], [])
+
     def test_prm_scores_read_at_tags(self):
         m = tiny_model(3)
         texts = ["Q:5,-3\n5-3=2?\nA:2?\n", "Q:2,*3,+1\n2*3=6?\n"]
