@@ -186,31 +186,16 @@ export function createStrategySweepBackend<S>(
   o: StrategySweepBackendOptions<S>,
 ): SweepBackend<Problem, S> {
   const { task, model, verifier } = o;
+  const run = (problem: Problem, config: StrategyConfig, seed: number, signal: AbortSignal) =>
+    runToCompletion({ task, problem, model, verifier, seed, signal, config });
   return {
     async samplePool(problem, nMax, seed, signal): Promise<PoolSample[]> {
-      const config = o.poolConfig(problem, nMax);
-      const result = await runToCompletion({
-        task,
-        problem,
-        model,
-        verifier,
-        seed,
-        signal,
-        config,
-      });
+      const result = await run(problem, o.poolConfig(problem, nMax), seed, signal);
       return poolSamplesFromRun(result, model.parameterCount, verifier?.parameterCount ?? 0);
     },
     async runSearch(problem, setting, budget, seed, signal): Promise<SearchOutcome> {
       const config = o.searchConfig(setting.config, budget, problem);
-      const result = await runToCompletion({
-        task,
-        problem,
-        model,
-        verifier,
-        seed,
-        signal,
-        config,
-      });
+      const result = await run(problem, config, seed, signal);
       if (result.status !== 'completed') {
         const why = result.error ? `: ${result.error}` : '';
         throw new Error(`${setting.label} at N=${budget} ${result.status}${why}`);
