@@ -54,6 +54,10 @@ export interface CheckerCase {
   verdicts: boolean[];
   extracted: string | null;
   correct: boolean;
+  /** arithTask.formatPrompt(problem): the question line. */
+  prompt: string;
+  /** arithTask.formatPrompt(problem, [solution, solution]), for the Python revision prompt test. */
+  revisionPrompt: string;
 }
 
 function dataOf(problem: Problem): ArithData {
@@ -183,6 +187,8 @@ export function checkerCase(problem: Problem, kind: string, solution: string): C
     verdicts: arithTask.checkSteps?.(problem, steps) ?? [],
     extracted,
     correct: arithTask.isCorrect(problem, extracted),
+    prompt: arithTask.formatPrompt(problem),
+    revisionPrompt: arithTask.formatPrompt(problem, [solution, solution]),
   };
 }
 

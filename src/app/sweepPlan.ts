@@ -3,6 +3,7 @@
  * settings. Shared by the worker (to run it) and the page (to label and summarise it).
  */
 import type { PoolSetting, SearchSetting, SweepSetting } from '../engine/sweep/runner';
+import { lookaheadN } from '../engine/sweepBackend';
 import type { Problem, StrategyConfig, StrategyKind } from '../engine/types';
 import { strategyConfigFor, defaultSettings } from '../store/settings';
 import type { SweepRequest } from '../store/sweepTypes';
@@ -86,7 +87,7 @@ function minBudgetOf(plan: SearchPlan): number {
 
 /**
  * The engine config for one sweep run. For lookahead the budget counts N x (k+1) generations, so
- * N = budget / (k+1): runs of equal budget then spend equal compute.
+ * N is the engine's lookaheadN: runs of equal budget then spend equal compute.
  */
 export function searchConfig(
   plan: SearchPlan,
@@ -95,7 +96,7 @@ export function searchConfig(
   request: SweepRequest,
 ): StrategyConfig {
   const n =
-    plan.strategy === 'lookahead' ? Math.max(1, Math.floor(budget / (plan.lookahead + 1))) : budget;
+    plan.strategy === 'lookahead' ? lookaheadN(budget, plan.lookahead, plan.beamWidth) : budget;
   const chainLength = Math.min(plan.chainLength, n);
   return strategyConfigFor({
     ...defaultSettings(),

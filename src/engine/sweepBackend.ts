@@ -129,6 +129,15 @@ export function searchSetting(spec: SearchSpec): SearchSetting<SearchSpec> {
 }
 
 /**
+ * Lookahead's N for a budget in generations: it costs N x (k+1), so N is the largest multiple of
+ * the beam width M with N x (k+1) <= budget (at least M; budgets below M x (k+1) overspend, which
+ * is why a sweep's lookahead setting starts at that budget). The app and the CLI both use this.
+ */
+export function lookaheadN(budget: number, lookahead: number, beamWidth: number): number {
+  return Math.max(beamWidth, Math.floor(budget / (lookahead + 1) / beamWidth) * beamWidth);
+}
+
+/**
  * The strategy config that spends `budget` generations. Lookahead costs N x (k+1) generations, so
  * its N is the largest multiple of M with N x (k+1) <= budget.
  */
@@ -150,10 +159,7 @@ export function configForBudget(
         maxTokens: s.stepMaxTokens,
       };
     case 'lookahead': {
-      const n = Math.max(
-        spec.beamWidth,
-        Math.floor(budget / (spec.lookahead + 1) / spec.beamWidth) * spec.beamWidth,
-      );
+      const n = lookaheadN(budget, spec.lookahead, spec.beamWidth);
       return {
         ...common,
         kind: 'lookahead',

@@ -92,9 +92,14 @@ def grade(problem: dict, completion: str) -> tuple[bool, list[bool]]:
 # ----------------------------------------------------------------------------- text formats
 
 
+# Closes each earlier attempt in a revision prompt (src/tasks/arith ATTEMPT_SEPARATOR).
+ATTEMPT_SEPARATOR = "-\n"
+
+
 def revision_prompt(problem: dict, previous_attempts: list[str]) -> str:
-    """task.formatPrompt(problem, previousAttempts): question line, then the last 4 attempts."""
-    attempts = [a if a.endswith("\n") else a + "\n" for a in previous_attempts[-4:]]
+    """task.formatPrompt(problem, previousAttempts): question line, then the last 4 attempts, each
+    closed by the separator line, so the prompt itself says "write a new attempt"."""
+    attempts = [(a if a.endswith("\n") else a + "\n") + ATTEMPT_SEPARATOR for a in previous_attempts[-4:]]
     return problem["prompt"] + "".join(attempts)
 
 

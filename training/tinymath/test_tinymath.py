@@ -57,7 +57,7 @@ def checker_cases():
     global _CHECKER_CASES
     if _CHECKER_CASES is None:
         path = os.path.join(ROOT, "training/out/data/checker.jsonl")
-        if not os.path.exists(path):
+        if not os.path.exists(path) or "revisionPrompt" not in open(path).readline():
             d = tempfile.mkdtemp()
             subprocess.run(
                 ["npx", "tsx", "scripts/export-arith-data.ts", "--out", d, "--train-per-level", "5", "--eval-per-level", "5", "--checker-cases", "100"],
@@ -84,6 +84,8 @@ class CheckerAgreesWithTypeScript(unittest.TestCase):
                 self.assertEqual(check_steps(c["start"], c["ops"], steps), c["verdicts"])
                 self.assertEqual(extract_answer(c["solution"]), c["extracted"])
                 self.assertEqual(is_correct(c["answer"], extract_answer(c["solution"])), c["correct"])
+                # The revision prompt the fine-tune trains on is the one the app's engine sends.
+                self.assertEqual(revision_prompt(c, [c["solution"], c["solution"]]), c["revisionPrompt"])
 
 
 class Packing(unittest.TestCase):
@@ -145,9 +147,9 @@ class Packing(unittest.TestCase):
 
     def test_revision_prompt_matches_task_format(self):
         p = {"prompt": "Q:5,-3\n"}
-        self.assertEqual(revision_prompt(p, ["5-3=1\nA:1", "5-3=3\nA:3\n"]), "Q:5,-3\n5-3=1\nA:1\n5-3=3\nA:3\n")
+        self.assertEqual(revision_prompt(p, ["5-3=1\nA:1", "5-3=3\nA:3\n"]), "Q:5,-3\n5-3=1\nA:1\n-\n5-3=3\nA:3\n-\n")
         five = [f"A:{i}\n" for i in range(5)]
-        self.assertEqual(revision_prompt(p, five), "Q:5,-3\n" + "".join(five[1:]))
+        self.assertEqual(revision_prompt(p, five), "Q:5,-3\n" + "".join(a + "-\n" for a in five[1:]))
 
 
 class Sampling(unittest.TestCase):

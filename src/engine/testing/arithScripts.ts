@@ -41,9 +41,9 @@ export interface NoisyArithSolverOptions {
 
 /**
  * A scripted generator for arith prompts: the question line, then optional earlier attempts (each
- * ending in its "A:" line), then optionally the current partial solution. It writes the rest of
- * the canonical solution, but each operation line is wrong with probability `stepErrorRate`
- * (result off by 1..9), and later lines build on the wrong value as a real model would. The final
+ * ending in its "A:" line and the "-" separator line), then optionally the current partial
+ * solution. It writes the rest of the canonical solution, but each operation line is wrong with
+ * probability `stepErrorRate` (result off by 1..9), and later lines build on the wrong value as a real model would. The final
  * line repeats the last stated value, so wrong steps give wrong (and varied) answers.
  */
 export function noisyArithSolver(options: NoisyArithSolverOptions): ScriptWriter {
@@ -61,6 +61,8 @@ export function noisyArithSolver(options: NoisyArithSolverOptions): ScriptWriter
       if (/^A:/.test(l.trim())) {
         attempts++;
         current = [];
+      } else if (l.trim() === '-') {
+        current = []; // the separator that closes an earlier attempt
       } else if (l.trim().length > 0) {
         current.push(l.trim());
       }

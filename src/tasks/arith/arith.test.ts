@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ARITH_LEVELS,
+  ATTEMPT_SEPARATOR,
   applyOp,
   arithProblemFromId,
   arithTask,
@@ -89,6 +90,17 @@ describe('arith task', () => {
     expect(prompt).not.toContain('A:1');
     expect(prompt.indexOf('A:2')).toBeLessThan(prompt.indexOf('A:5'));
     expect(arithTask.formatPrompt(p)).toMatch(/^Q:[^\n]+\n$/);
+  });
+
+  it('closes every earlier attempt with the separator line, with or without its newline', () => {
+    const p = makeArithProblem(1, 4);
+    const q = arithTask.formatPrompt(p);
+    expect(arithTask.formatPrompt(p, ['1+2=3\nA:3\n', '1+2=4\nA:4'])).toBe(
+      `${q}1+2=3\nA:3\n${ATTEMPT_SEPARATOR}1+2=4\nA:4\n${ATTEMPT_SEPARATOR}`,
+    );
+    // The separator is never a step or an answer line, so a grader never reads it as one.
+    expect(arithTask.splitSteps(ATTEMPT_SEPARATOR)).toEqual(['-']);
+    expect(arithTask.extractAnswer(`A:3\n${ATTEMPT_SEPARATOR}`)).toBe('3');
   });
 
   it('round-trips problem ids, which share links carry', () => {

@@ -59,6 +59,8 @@ export const ARITH_LEVELS: readonly ArithLevel[] = [
 ];
 
 export const ARITH_TASK_ID = 'arith';
+/** The line that closes each earlier attempt in a revision prompt: "write a new attempt now". */
+export const ATTEMPT_SEPARATOR = '-\n';
 
 export function arithLevel(level: number): ArithLevel {
   const spec = ARITH_LEVELS[level - 1];
@@ -224,7 +226,11 @@ export const arithTask: Task = {
   levels: ARITH_LEVELS.length,
   stepDelimiter: '\n',
   formatPrompt(problem, previousAttempts = []) {
-    const attempts = previousAttempts.slice(-4).map((a) => (a.endsWith('\n') ? a : `${a}\n`));
+    // Each earlier attempt is closed by the separator line, so after it the model writes a new
+    // attempt, and after an answer line without one it stops (docs/model-format.md).
+    const attempts = previousAttempts
+      .slice(-4)
+      .map((a) => `${a.endsWith('\n') ? a : `${a}\n`}${ATTEMPT_SEPARATOR}`);
     return `${compactQuestion(dataOf(problem))}\n${attempts.join('')}`;
   },
   splitSteps(solution) {
