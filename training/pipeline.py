@@ -5,6 +5,7 @@
 
 Stages (each writes <out>/<stage>/done.json when complete and is skipped on a rerun):
   pretrain   generator on canonical solutions, packed rows, block-diagonal attention
+  shift      continued pretraining with problems at random start positions
   revsample  sample the generator on training problems -> revision trajectories
   revision   fine-tune the generator on a mixture of plain and revision examples
   prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
@@ -57,13 +58,19 @@ PRESETS = {
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
         pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50),
-        revsample=dict(per_level=[400, 300, 200, 150, 150], samples=6, max_new=140),
-        # Rows of 512: revisions with up to 4 earlier attempts fit except on the longest level,
-        # where they are dropped (attention cost grows with the row length).
-        revision=dict(steps=150, rows=8, row_len=512, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
+        # Continued pretraining with every problem at a random start position (a third at 0), so
+        # the generator solves a problem wherever it starts: revision prompts put earlier attempts
+        # before the question, and learned positions do not carry over to unseen offsets.
+        shift=dict(steps=1000, rows=16, row_len=192, lr=1e-3, warmup=20, max_pos=640, ckpt_every=50),
+        revsample=dict(per_level=[800, 600, 400, 300, 300], samples=6, max_new=140),
+        # Rows of 640: every trajectory fits, up to 4 earlier attempts on the longest level, so
+        # the positions a revision prompt reaches are trained.
+        revision=dict(steps=400, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
         prmextra=dict(per_level=300, samples=8, max_new=140),
-        prm=dict(steps=300, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50),
+        # Sampled solutions without rollouts get checker step labels ("right so far"), which
+        # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
+        prm=dict(steps=600, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker"),
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=2, max_new=140),
     ),
     "provisional": dict(
@@ -85,11 +92,12 @@ PRESETS = {
         export_dir="training/out/micro",
         model=dict(n_layer=2, n_embd=32, n_head=2, n_positions=1024),
         pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3),
+        shift=dict(steps=3, rows=8, row_len=256, lr=1e-3, warmup=1, max_pos=640, ckpt_every=2),
         revsample=dict(per_level=3, samples=2, max_new=40),
         revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
         prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),
         prmextra=dict(per_level=2, samples=2, max_new=40),
-        prm=dict(steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2),
+        prm=dict(steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker"),
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
 }
@@ -311,6 +319,22 @@ def stage_pretrain(cfg, train, _eval):
     return train_stage(cfg, "pretrain", model, pool, cfg["pretrain"])
 
 
+def base_generator_stage(cfg):
+    return "shift" if cfg.get("shift") else "pretrain"
+
+
+def stage_shift(cfg, train, _eval):
+    hp = cfg["shift"]
+    rng = random.Random(SEED + 11)
+    pool = [lm_example(p["prompt"], p["solution"]) for p in train]
+    for ex in pool:
+        if rng.random() >= 1 / 3:
+            ex.pos0 = rng.randrange(0, hp["max_pos"] - ex.slots)
+    model = load_model(cfg, "pretrain")
+    log(f"shift: {len(pool):,} problems, two thirds at a random start position below {hp['max_pos']}")
+    return train_stage(cfg, "shift", model, pool, hp)
+
+
 def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0, **kw):
     """Sample completions for many prompts, saving each finished chunk so a restart skips it."""
     d = stage_dir(cfg, stage)
@@ -339,7 +363,7 @@ def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature
 
 def stage_revsample(cfg, train, _eval):
     hp = cfg["revsample"]
-    model = load_model(cfg, "pretrain")
+    model = load_model(cfg, base_generator_stage(cfg))
     problems = per_level_slice(train, hp["per_level"], 0, SEED + 1)
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "revsample", model, prompts, hp, SEED + 2)
@@ -386,7 +410,12 @@ def stage_revision(cfg, train, _eval):
     plain_src = per_level_slice(train, 10**9, 0, SEED + 4)
     rng = random.Random(SEED + 5)
     plain = [lm_example(p["prompt"], p["solution"]) for p in rng.sample(plain_src, min(n_plain, len(plain_src)))]
-    model = load_model(cfg, "pretrain")
+    # In a revision prompt the new attempt starts after the earlier ones, at positions pretraining
+    # (every example at position 0) never used. Half the plain examples are placed at a random
+    # position, so the generator solves a problem wherever it starts.
+    for ex in plain[::2]:
+        ex.pos0 = rng.randrange(0, hp["row_len"] - ex.slots)
+    model = load_model(cfg, base_generator_stage(cfg))
     log(f"revision: {len(rev)} revision + {len(plain)} plain examples")
     info = train_stage(cfg, "revision", model, rev + plain, hp)
     info.update(revision_examples=len(rev), plain_examples=len(plain))
@@ -394,7 +423,7 @@ def stage_revision(cfg, train, _eval):
 
 
 def final_generator_stage(cfg):
-    return "revision" if cfg.get("revision") else "pretrain"
+    return "revision" if cfg.get("revision") else base_generator_stage(cfg)
 
 
 def stage_prmdata(cfg, train, _eval):
@@ -471,6 +500,25 @@ def stage_prmextra(cfg, train, _eval):
     return {"solutions": len(graded), "correct_rate": sum(g["correct"] for g in graded) / max(1, len(graded))}
 
 
+def extra_step_labels(problem: dict, text: str, steps: list[str], mode: str) -> list:
+    """Step labels for a graded sample without rollouts. The last step (the answer) is labelled
+    1/0 by the final answer in every mode; the other steps:
+      final    untrained (None);
+      checker  1 while every step so far is right by the exact checker, 0 from the first wrong one.
+    (For a given problem every correct prefix of a given length is the same text, so ranking
+    prefixes of one problem by "right so far" is ranking them by the Monte Carlo value.)"""
+    correct, verdicts = grade(problem, text)
+    labels: list = [None] * (len(steps) - 1)
+    if mode == "checker":
+        ok = True
+        for i in range(len(steps) - 1):
+            ok = ok and i < len(verdicts) and verdicts[i]
+            labels[i] = 1.0 if ok else 0.0
+    elif mode != "final":
+        raise ValueError(f"unknown extra_labels {mode!r}")
+    return labels + [1.0 if correct else 0.0]
+
+
 def stage_prm(cfg, _train, _eval):
     hp = cfg["prm"]
     items = torch.load(os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
@@ -481,20 +529,24 @@ def stage_prm(cfg, _train, _eval):
         ex = prm_example(it["problem"]["prompt"], it["steps"], it["labels"])
         if ex.slots <= hp["row_len"]:
             pool.append(ex)
-    # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator):
-    # only their last step (the answer) is labelled, exactly, which sharpens the final-answer score.
+    # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator),
+    # labelled without rollouts: the last step (the answer) exactly; the other steps as `extra_labels`
+    # says (extra_step_labels).
     extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in ("revsample", "prmextra") if cfg.get(st)]
     n_mc = len(pool)
+    mode = hp.get("extra_labels", "final")
     for extra in extras:
         with open(extra) as f:
             for g in json.load(f):
                 steps = split_steps(g["text"])[:24]
                 if not steps or any(tok.PRM_TAG in st for st in steps):
                     continue
-                ex = prm_example(g["problem"]["prompt"], steps, [None] * (len(steps) - 1) + [1.0 if g["correct"] else 0.0])
+                labels = extra_step_labels(g["problem"], g["text"], steps, mode)
+                ex = prm_example(g["problem"]["prompt"], steps, labels)
                 if ex.slots <= hp["row_len"]:
                     pool.append(ex)
-    log(f"prm: {n_mc} solutions with Monte Carlo step labels, {len(pool) - n_mc} with final-answer labels only")
+    n_sampled = len(pool) - n_mc
+    log(f"prm: {n_mc} solutions with Monte Carlo step labels, {n_sampled} sampled with {mode!r} labels")
     # The PRM is a separate model; starting from the pretrained generator's weights (as the paper's
     # PRMs start from the base model) gives it arithmetic for free.
     model = load_model(cfg, "pretrain")
@@ -562,6 +614,7 @@ def stage_eval(cfg, _train, eval_problems):
 
 STAGES = [
     ("pretrain", stage_pretrain),
+    ("shift", stage_shift),
     ("revsample", stage_revsample),
     ("revision", stage_revision),
     ("prmdata", stage_prmdata),
@@ -591,7 +644,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("revsample", "revision", "prmextra"):
+        if cfg.get(name) is None and name in ("shift", "revsample", "revision", "prmextra"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

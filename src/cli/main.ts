@@ -242,7 +242,7 @@ async function commandRun(v: Values): Promise<number> {
     );
     if (last.error) console.log(`error: ${last.error}`);
     console.log(
-      `cost: ${c.generations} generations, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${fmt(c.flops)}; ${seconds.toFixed(2)} s`,
+      `cost: ${c.generations} generations, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${fmt(c.flops)} FLOPs; ${seconds.toFixed(2)} s`,
     );
   }
   if (v.out) {

@@ -97,10 +97,11 @@ ATTEMPT_SEPARATOR = "-\n"
 
 
 def revision_prompt(problem: dict, previous_attempts: list[str]) -> str:
-    """task.formatPrompt(problem, previousAttempts): question line, then the last 4 attempts, each
-    closed by the separator line, so the prompt itself says "write a new attempt"."""
+    """task.formatPrompt(problem, previousAttempts): the last 4 earlier attempts, each closed by the
+    separator line, then the question line, so the new attempt starts right after the question as
+    in a plain prompt."""
     attempts = [(a if a.endswith("\n") else a + "\n") + ATTEMPT_SEPARATOR for a in previous_attempts[-4:]]
-    return problem["prompt"] + "".join(attempts)
+    return "".join(attempts) + problem["prompt"]
 
 
 def prm_text(prompt: str, steps: list[str]) -> str:
@@ -128,6 +129,7 @@ class Example:
     ids: list[int]
     loss_from: int = 0
     soft: dict[int, float] | None = None
+    pos0: int = 0  # position of the first token (a shifted copy of a plain example, see revision)
 
     @property
     def slots(self) -> int:
@@ -198,7 +200,7 @@ class FifoPacker:
 @dataclass
 class Batch:
     idx: torch.Tensor  # [B, T] input tokens
-    pos: torch.Tensor  # [B, T] positions, restarting at 0 for every packed example
+    pos: torch.Tensor  # [B, T] positions, restarting at 0 (or pos0) for every packed example
     seg: torch.Tensor  # [B, T] segment ids (block-diagonal attention); padding has its own
     tgt: torch.Tensor  # [B, T] next-token targets, -100 where not trained
     soft: torch.Tensor  # [B, T] PRM soft labels, NaN where not trained
@@ -220,7 +222,7 @@ def collate(rows: list[list[Example]], row_len: int) -> Batch:
             n = ex.slots
             ids = torch.tensor(ex.ids, dtype=torch.long)
             idx[b, off : off + n] = ids[:-1]
-            pos[b, off : off + n] = torch.arange(n)
+            pos[b, off : off + n] = torch.arange(ex.pos0, ex.pos0 + n)
             seg[b, off : off + n] = s
             if ex.soft is not None:
                 for p, y in ex.soft.items():

@@ -128,6 +128,15 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
         sum(1 for g in graded if g[0] and not all(g[1])) / n_correct if n_correct else None
     )
     res["prm_auroc"] = auroc(final, correct)
+    # Within one problem: does the PRM rank its right solutions above its wrong ones? (Pooled AUROC
+    # also rewards scoring hard problems low, which says nothing about choosing among samples.)
+    within = [
+        auroc(final[i * n : (i + 1) * n], correct[i * n : (i + 1) * n])
+        for i in range(len(problems))
+        if 0 < per_problem_c[i] < n
+    ]
+    within = [w for w in within if w is not None]
+    res["prm_auroc_within_problem"] = sum(within) / len(within) if within else None
     det = [first_wrong_detection(s, g[1][: len(s)]) for s, g in zip(scores, graded) if s]
     det = [d for d in det if d is not None]
     res["prm_first_wrong_step"] = {
@@ -195,18 +204,21 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "at temperature 1. Correctness is the final answer; step verdicts come from the exact checker. "
         "Machine-readable: `training/report.json`.",
         "",
-        "| level | greedy | pass@1 | pass@16 | pass@64 | majority@%d | best-of-%d weighted (PRM) | step error | correct via wrong steps | PRM AUROC |" % (b, b),
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| level | greedy | pass@1 | pass@16 | pass@64 | majority@%d | best-of-%d weighted (PRM) | step error | correct via wrong steps | PRM AUROC | PRM AUROC within a problem |" % (b, b),
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in L:
         lines.append(
             f"| {r['level']} | {_f(r['greedy_accuracy'])} | {_f(r.get('pass@1'))} | {_f(r.get('pass@16'))} | "
             f"{_f(r.get('pass@64'))} | {_f(r[f'majority@{b}'])} | {_f(r[f'best_of_{b}_weighted_prm'])} | "
-            f"{_f(r['step_error_rate'])} | {_f(r['correct_through_wrong_steps'])} | {_f(r['prm_auroc'])} |"
+            f"{_f(r['step_error_rate'])} | {_f(r['correct_through_wrong_steps'])} | {_f(r['prm_auroc'])} | "
+            f"{_f(r.get('prm_auroc_within_problem'))} |"
         )
     lines += [
         "",
-        f"PRM AUROC of the final-answer score for correctness, all levels pooled: **{_f(report['prm_auroc_all_levels'])}**.",
+        f"PRM AUROC of the final-answer score for correctness, all levels pooled: **{_f(report['prm_auroc_all_levels'])}**. "
+        "*Within a problem* averages the AUROC over the problems that have both right and wrong samples: it is what "
+        "choosing among one problem's samples needs, and pooled AUROC also rewards scoring hard problems low.",
         "",
         "## PRM: first wrong step",
         "",
@@ -227,7 +239,7 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "## Revisions",
         "",
         f"For up to {hp['rev_attempts']} distinct wrong samples per problem, the generator gets the revision prompt "
-        f"(question + that wrong attempt) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
+        f"(that wrong attempt, the `-` separator line, then the question) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
         "pass@1 of the same problems, weighted the same way.",
         "",
         "| level | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain |",

@@ -124,6 +124,11 @@ class Packing(unittest.TestCase):
         self.assertEqual(tok.decode(trained), "5-3=2\nA:2\n")
         self.assertEqual(trained[-1], tok.EOS_ID)
         self.assertTrue((batch.tgt[0, n + b.slots :] == -100).all())
+        # A shifted example keeps its tokens and targets and starts at its pos0.
+        b.pos0 = 40
+        shifted = collate([[a, b]], 64)
+        self.assertEqual(shifted.pos[0, n : n + b.slots].tolist(), list(range(40, 40 + b.slots)))
+        self.assertTrue(torch.equal(shifted.tgt, batch.tgt) and torch.equal(shifted.idx, batch.idx))
 
     def test_packed_logits_equal_separate_logits(self):
         m = tiny_model()
@@ -147,9 +152,9 @@ class Packing(unittest.TestCase):
 
     def test_revision_prompt_matches_task_format(self):
         p = {"prompt": "Q:5,-3\n"}
-        self.assertEqual(revision_prompt(p, ["5-3=1\nA:1", "5-3=3\nA:3\n"]), "Q:5,-3\n5-3=1\nA:1\n-\n5-3=3\nA:3\n-\n")
+        self.assertEqual(revision_prompt(p, ["5-3=1\nA:1", "5-3=3\nA:3\n"]), "5-3=1\nA:1\n-\n5-3=3\nA:3\n-\nQ:5,-3\n")
         five = [f"A:{i}\n" for i in range(5)]
-        self.assertEqual(revision_prompt(p, five), "Q:5,-3\n" + "".join(a + "-\n" for a in five[1:]))
+        self.assertEqual(revision_prompt(p, five), "".join(a + "-\n" for a in five[1:]) + "Q:5,-3\n")
 
 
 class Sampling(unittest.TestCase):
@@ -284,3 +289,20 @@ class Export(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ExtraStepLabels(unittest.TestCase):
+    def test_checker_labels_stop_at_the_first_wrong_step_and_the_answer_is_graded(self):
+        import pipeline
+
+        p = {"start": 5, "ops": [{"op": "+", "operand": 3}, {"op": "*", "operand": 2}], "answer": "16", "prompt": "Q:5,+3,*2\n"}
+        right = "5+3=8\n8*2=16\nA:16\n"
+        wrong = "5+3=9\n9*2=18\nA:18\n"
+        lucky = "5+3=9\n8*2=16\nA:16\n"  # a wrong step, then the right answer
+        for text, checker in ((right, [1.0, 1.0, 1.0]), (wrong, [0.0, 0.0, 0.0]), (lucky, [0.0, 0.0, 1.0])):
+            steps = split_steps(text)
+            self.assertEqual(pipeline.extra_step_labels(p, text, steps, "checker"), checker)
+            self.assertEqual(pipeline.extra_step_labels(p, text, steps, "final"), [None, None, checker[-1]])
+        with self.assertRaises(ValueError):
+            pipeline.extra_step_labels(p, right, split_steps(right), "oracle")
+

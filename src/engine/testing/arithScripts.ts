@@ -40,33 +40,25 @@ export interface NoisyArithSolverOptions {
 }
 
 /**
- * A scripted generator for arith prompts: the question line, then optional earlier attempts (each
- * ending in its "A:" line and the "-" separator line), then optionally the current partial
- * solution. It writes the rest of the canonical solution, but each operation line is wrong with
+ * A scripted generator for arith prompts: optional earlier attempts (each ending in its "A:" line
+ * and the "-" separator line), the question line, then optionally the current partial solution. It writes the rest of the canonical solution, but each operation line is wrong with
  * probability `stepErrorRate` (result off by 1..9), and later lines build on the wrong value as a real model would. The final
  * line repeats the last stated value, so wrong steps give wrong (and varied) answers.
  */
 export function noisyArithSolver(options: NoisyArithSolverOptions): ScriptWriter {
   const factor = options.revisionErrorFactor ?? 1;
   return (prompt, rng) => {
+    // Earlier attempts (each closed by the "-" separator line) come before the question line;
+    // the current partial solution follows it.
     const lines = prompt.split('\n');
-    const question = parseArithQuestion(lines[0] ?? '');
+    const q = lines.findIndex((l) => parseArithQuestion(l) !== null);
+    const question = q >= 0 ? parseArithQuestion(lines[q] ?? '') : null;
     if (!question)
       throw new Error(`noisyArithSolver: not an arith prompt: ${JSON.stringify(prompt)}`);
-    const body = lines.slice(1);
+    const attempts = lines.slice(0, q).filter((l) => /^A:/.test(l.trim())).length;
+    const body = lines.slice(q + 1);
     const partialLine = body.pop() ?? '';
-    let attempts = 0;
-    let current: string[] = [];
-    for (const l of body) {
-      if (/^A:/.test(l.trim())) {
-        attempts++;
-        current = [];
-      } else if (l.trim() === '-') {
-        current = []; // the separator that closes an earlier attempt
-      } else if (l.trim().length > 0) {
-        current.push(l.trim());
-      }
-    }
+    const current = body.map((l) => l.trim()).filter((l) => l.length > 0);
     let value = question.start;
     for (const l of current) {
       const m = /=(-?\d+)$/.exec(l);

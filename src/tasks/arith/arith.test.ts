@@ -82,21 +82,21 @@ describe('arith task', () => {
     expect(arithTask.isCorrect(p, String(Number(p.answer) + 1))).toBe(false);
   });
 
-  it('puts at most the last 4 attempts in a revision prompt, oldest first', () => {
+  it('puts at most the last 4 attempts in a revision prompt, oldest first, then the question', () => {
     const p = makeArithProblem(2, 9);
     const attempts = ['1\nA:1\n', '2\nA:2\n', '3\nA:3\n', '4\nA:4\n', '5\nA:5\n'];
     const prompt = arithTask.formatPrompt(p, attempts);
-    expect(prompt.startsWith('Q:')).toBe(true);
+    expect(prompt.endsWith(arithTask.formatPrompt(p))).toBe(true);
     expect(prompt).not.toContain('A:1');
     expect(prompt.indexOf('A:2')).toBeLessThan(prompt.indexOf('A:5'));
     expect(arithTask.formatPrompt(p)).toMatch(/^Q:[^\n]+\n$/);
   });
 
-  it('closes every earlier attempt with the separator line, with or without its newline', () => {
+  it('puts earlier attempts, each closed by the separator line, before the question', () => {
     const p = makeArithProblem(1, 4);
     const q = arithTask.formatPrompt(p);
     expect(arithTask.formatPrompt(p, ['1+2=3\nA:3\n', '1+2=4\nA:4'])).toBe(
-      `${q}1+2=3\nA:3\n${ATTEMPT_SEPARATOR}1+2=4\nA:4\n${ATTEMPT_SEPARATOR}`,
+      `1+2=3\nA:3\n${ATTEMPT_SEPARATOR}1+2=4\nA:4\n${ATTEMPT_SEPARATOR}${q}`,
     );
     // The separator is never a step or an answer line, so a grader never reads it as one.
     expect(arithTask.splitSteps(ATTEMPT_SEPARATOR)).toEqual(['-']);

@@ -226,12 +226,12 @@ export const arithTask: Task = {
   levels: ARITH_LEVELS.length,
   stepDelimiter: '\n',
   formatPrompt(problem, previousAttempts = []) {
-    // Each earlier attempt is closed by the separator line, so after it the model writes a new
-    // attempt, and after an answer line without one it stops (docs/model-format.md).
+    // Earlier attempts come first, each closed by the separator line; the question line follows,
+    // so a new attempt starts right after the question as in a plain prompt (docs/model-format.md).
     const attempts = previousAttempts
       .slice(-4)
       .map((a) => `${a.endsWith('\n') ? a : `${a}\n`}${ATTEMPT_SEPARATOR}`);
-    return `${compactQuestion(dataOf(problem))}\n${attempts.join('')}`;
+    return `${attempts.join('')}${compactQuestion(dataOf(problem))}\n`;
   },
   splitSteps(solution) {
     return solution
