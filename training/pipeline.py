@@ -445,12 +445,7 @@ def stage_prmdata(cfg, train, _eval):
     if hp["labels"] == "checker":
         # Provisional only: a step is good while every step so far is right (exact checker).
         for it in items:
-            run = True
-            it["labels"] = []
-            for v in it["verdicts"]:
-                run = run and v
-                it["labels"].append(1.0 if run else 0.0)
-            it["labels"][-1] = 1.0 if it["correct"] else 0.0
+            it["labels"] = step_labels(it["correct"], it["verdicts"], len(it["steps"]), "checker")
     else:
         # Soft labels: the fraction of rollouts from each step prefix that reach the right answer.
         # The last step's label is exact (the answer is already written). Rollouts are spent on the
@@ -500,18 +495,17 @@ def stage_prmextra(cfg, train, _eval):
     return {"solutions": len(graded), "correct_rate": sum(g["correct"] for g in graded) / max(1, len(graded))}
 
 
-def extra_step_labels(problem: dict, text: str, steps: list[str], mode: str) -> list:
-    """Step labels for a graded sample without rollouts. The last step (the answer) is labelled
+def step_labels(correct: bool, verdicts: list[bool], n_steps: int, mode: str) -> list:
+    """Step labels for a graded solution without rollouts. The last step (the answer) is labelled
     1/0 by the final answer in every mode; the other steps:
       final    untrained (None);
       checker  1 while every step so far is right by the exact checker, 0 from the first wrong one.
     (For a given problem every correct prefix of a given length is the same text, so ranking
     prefixes of one problem by "right so far" is ranking them by the Monte Carlo value.)"""
-    correct, verdicts = grade(problem, text)
-    labels: list = [None] * (len(steps) - 1)
+    labels: list = [None] * (n_steps - 1)
     if mode == "checker":
         ok = True
-        for i in range(len(steps) - 1):
+        for i in range(n_steps - 1):
             ok = ok and i < len(verdicts) and verdicts[i]
             labels[i] = 1.0 if ok else 0.0
     elif mode != "final":
@@ -531,7 +525,7 @@ def stage_prm(cfg, _train, _eval):
             pool.append(ex)
     # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator),
     # labelled without rollouts: the last step (the answer) exactly; the other steps as `extra_labels`
-    # says (extra_step_labels).
+    # says (step_labels).
     extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in ("revsample", "prmextra") if cfg.get(st)]
     n_mc = len(pool)
     mode = hp.get("extra_labels", "final")
@@ -541,7 +535,7 @@ def stage_prm(cfg, _train, _eval):
                 steps = split_steps(g["text"])[:24]
                 if not steps or any(tok.PRM_TAG in st for st in steps):
                     continue
-                labels = extra_step_labels(g["problem"], g["text"], steps, mode)
+                labels = step_labels(*grade(g["problem"], g["text"]), len(steps), mode)
                 ex = prm_example(g["problem"]["prompt"], steps, labels)
                 if ex.slots <= hp["row_len"]:
                     pool.append(ex)

@@ -25,6 +25,7 @@ from tinymath.data import (  # noqa: E402
     check_steps,
     collate,
     extract_answer,
+    grade,
     is_correct,
     lm_example,
     prm_example,
@@ -301,8 +302,8 @@ class ExtraStepLabels(unittest.TestCase):
         lucky = "5+3=9\n8*2=16\nA:16\n"  # a wrong step, then the right answer
         for text, checker in ((right, [1.0, 1.0, 1.0]), (wrong, [0.0, 0.0, 0.0]), (lucky, [0.0, 0.0, 1.0])):
             steps = split_steps(text)
-            self.assertEqual(pipeline.extra_step_labels(p, text, steps, "checker"), checker)
-            self.assertEqual(pipeline.extra_step_labels(p, text, steps, "final"), [None, None, checker[-1]])
+            self.assertEqual(pipeline.step_labels(*grade(p, text), len(steps), "checker"), checker)
+            self.assertEqual(pipeline.step_labels(*grade(p, text), len(steps), "final"), [None, None, checker[-1]])
         with self.assertRaises(ValueError):
-            pipeline.extra_step_labels(p, right, split_steps(right), "oracle")
+            pipeline.step_labels(*grade(p, right), len(split_steps(right)), "oracle")
 
