@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WEBLLM_CATALOGUE } from '../runtime/webllm/catalogue';
 import type { WebGPUSupport } from '../runtime/webllm/gpu';
-import { createWebLLMHost } from '../runtime/webllm/host';
-import type { MessageEndpoint } from '../runtime/webllm/protocol';
 import { WebLLMSession, type WorkerLike } from '../runtime/webllm/session';
-import { FakeWebLLMEngine, fakeEngineFactory } from '../runtime/webllm/testing/fakeEngine';
+import { FakeWebLLMEngine } from '../runtime/webllm/testing/fakeEngine';
+import { fakeWebLLMWorker } from '../runtime/webllm/testing/fakeWorker';
 import { createAppStore } from '../store/appStore';
 import { defaultSettings, settingsFromHash, settingsToHash } from '../store/settings';
 import { gsm8kTask, parseGsm8kJsonl } from '../tasks/gsm8k';
@@ -35,28 +34,9 @@ if (!family) throw new Error('catalogue lacks Qwen2.5 0.5B');
 
 /** WebLLM's worker: the real host with a fake engine, over a MessageChannel. */
 function fakeWorker(): WorkerLike {
-  const channel = new MessageChannel();
-  createWebLLMHost(
-    fakeEngineFactory(new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) })),
-  ).connect(channel.port1 as unknown as MessageEndpoint);
-  const port = channel.port2;
-  closers.push(() => {
-    channel.port1.close();
-    port.close();
-  });
-  return {
-    onerror: null,
-    postMessage: (m: unknown, t?: Transferable[]) => port.postMessage(m, (t ?? []) as never),
-    addEventListener: (type: 'message', l: (e: MessageEvent) => void) =>
-      port.addEventListener(type, l as never),
-    removeEventListener: (type: 'message', l: (e: MessageEvent) => void) =>
-      port.removeEventListener(type, l as never),
-    start: () => port.start(),
-    terminate() {
-      channel.port1.close();
-      port.close();
-    },
-  };
+  const worker = fakeWebLLMWorker(new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) }));
+  closers.push(() => worker.terminate());
+  return worker;
 }
 
 const closers: (() => void)[] = [];

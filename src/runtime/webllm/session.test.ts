@@ -1,33 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBLLM_CATALOGUE } from './catalogue';
 import { probeWebGPU, type WebGPUSupport } from './gpu';
-import { createWebLLMHost } from './host';
-import type { MessageEndpoint } from './protocol';
-import { WebLLMSession, type WebLLMSessionState, type WorkerLike } from './session';
-import { FakeWebLLMEngine, fakeEngineFactory } from './testing/fakeEngine';
-
-/** A stand-in for WebLLM's worker: the real host with a fake engine behind a MessageChannel. */
-function fakeWorker(engine: FakeWebLLMEngine): WorkerLike & { terminated: boolean } {
-  const channel = new MessageChannel();
-  createWebLLMHost(fakeEngineFactory(engine)).connect(channel.port1 as unknown as MessageEndpoint);
-  const port = channel.port2;
-  const worker = {
-    terminated: false,
-    onerror: null,
-    postMessage: (m: unknown, t?: Transferable[]) => port.postMessage(m, (t ?? []) as never),
-    addEventListener: (type: 'message', l: (e: MessageEvent) => void) =>
-      port.addEventListener(type, l as never),
-    removeEventListener: (type: 'message', l: (e: MessageEvent) => void) =>
-      port.removeEventListener(type, l as never),
-    start: () => port.start(),
-    terminate() {
-      worker.terminated = true;
-      channel.port1.close();
-      port.close();
-    },
-  };
-  return worker;
-}
+import { WebLLMSession, type WebLLMSessionState } from './session';
+import { FakeWebLLMEngine } from './testing/fakeEngine';
+import { fakeWebLLMWorker } from './testing/fakeWorker';
 
 const GPU_F16: WebGPUSupport = {
   available: true,
@@ -47,12 +23,12 @@ afterEach(() => {
 function session(
   probe: WebGPUSupport,
   engine: FakeWebLLMEngine,
-  workers: ReturnType<typeof fakeWorker>[] = [],
+  workers: ReturnType<typeof fakeWebLLMWorker>[] = [],
 ) {
   const s = new WebLLMSession({
     probe: async () => probe,
     createWorker: () => {
-      const w = fakeWorker(engine);
+      const w = fakeWebLLMWorker(engine);
       workers.push(w);
       return w;
     },
@@ -63,7 +39,7 @@ function session(
 
 describe('WebLLMSession', () => {
   it('without WebGPU shows the no-WebGPU error and never starts the worker', async () => {
-    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const workers: ReturnType<typeof fakeWebLLMWorker>[] = [];
     const s = session(
       {
         available: false,
@@ -116,7 +92,7 @@ describe('WebLLMSession', () => {
   });
 
   it('maps a network failure during the download to a clear, retryable error and stops the worker', async () => {
-    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const workers: ReturnType<typeof fakeWebLLMWorker>[] = [];
     const engine = new FakeWebLLMEngine({
       script: () => ({ tokens: [] }),
       reloadError: new TypeError('Failed to fetch'),
@@ -136,7 +112,7 @@ describe('WebLLMSession', () => {
   });
 
   it('refuses a custom f16 model on an adapter without shader-f16 before downloading', async () => {
-    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const workers: ReturnType<typeof fakeWebLLMWorker>[] = [];
     const s = session(
       GPU_NO_F16,
       new FakeWebLLMEngine({ script: () => ({ tokens: [] }) }),
@@ -159,7 +135,7 @@ describe('WebLLMSession', () => {
   });
 
   it('cancel terminates the worker, returns to idle, and a later load starts a fresh worker', async () => {
-    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const workers: ReturnType<typeof fakeWebLLMWorker>[] = [];
     const engine = new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) });
     const s = session(GPU_F16, engine, workers);
     const loading = s.loadFamily(qwenMath);
@@ -174,7 +150,7 @@ describe('WebLLMSession', () => {
   });
 
   it('a WebLLM worker that crashes after loading takes the session out of ready, with the reason', async () => {
-    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const workers: ReturnType<typeof fakeWebLLMWorker>[] = [];
     const s = session(
       GPU_F16,
       new FakeWebLLMEngine({ script: () => ({ tokens: ['ok'] }) }),
