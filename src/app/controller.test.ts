@@ -3,67 +3,12 @@ import { exampleBeamTrace } from '../engine/trace/sample-trace';
 import { serializeTrace } from '../engine/trace/io';
 import { createAppStore } from '../store/appStore';
 import { defaultSettings, settingsFromHash, settingsToHash } from '../store/settings';
-import { AppController, type ControllerEnv } from './controller';
-import type { EngineChannel } from './worker/client';
-import type { FromWorker, ToWorker } from './worker/protocol';
-
-function fakes(initialHash = '') {
-  const sent: ToWorker[] = [];
-  const listeners = new Set<(m: FromWorker) => void>();
-  const engine: EngineChannel = {
-    post: (m) => sent.push(m),
-    subscribe(l) {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    terminate() {},
-  };
-  let hash = initialHash;
-  const hashListeners = new Set<() => void>();
-  const timers = new Map<number, () => void>();
-  let nextTimer = 1;
-  const env: ControllerEnv = {
-    getHash: () => hash,
-    replaceHash: (h) => {
-      hash = `#${h}`;
-    },
-    onHashChange(l) {
-      hashListeners.add(l);
-      return () => hashListeners.delete(l);
-    },
-    requestFrame: () => 0,
-    cancelFrame() {},
-    setTimeout(cb) {
-      timers.set(nextTimer, cb);
-      return nextTimer++;
-    },
-    clearTimeout(h) {
-      timers.delete(h);
-    },
-    modelsBaseUrl: 'http://localhost/models/',
-    dataBaseUrl: 'http://localhost/',
-    backend: 'auto',
-  };
-  return {
-    sent,
-    engine,
-    env,
-    emit: (m: FromWorker) => listeners.forEach((l) => l(m)),
-    hash: () => hash,
-    navigate(h: string) {
-      hash = h;
-      hashListeners.forEach((l) => l());
-    },
-    runTimers() {
-      const all = [...timers.values()];
-      timers.clear();
-      all.forEach((cb) => cb());
-    },
-  };
-}
+import { AppController } from './controller';
+import { controllerFakes } from './testing/controllerFakes';
+import type { ToWorker } from './worker/protocol';
 
 function started(initialHash = '') {
-  const f = fakes(initialHash);
+  const f = controllerFakes(initialHash);
   const store = createAppStore(settingsFromHash(initialHash));
   const controller = new AppController(store, f.engine, f.env);
   controller.start();

@@ -15,9 +15,9 @@ import { createAppStore } from '../store/appStore';
 import { defaultSettings, settingsFromHash, settingsToHash } from '../store/settings';
 import { gsm8kTask, parseGsm8kJsonl } from '../tasks/gsm8k';
 import { math500Task } from '../tasks/math500';
-import { AppController, type ControllerEnv } from './controller';
-import type { EngineChannel } from './worker/client';
-import type { FromWorker, ToWorker } from './worker/protocol';
+import { AppController } from './controller';
+import { controllerFakes } from './testing/controllerFakes';
+import type { ToWorker } from './worker/protocol';
 
 const publicFile = (path: string) =>
   readFileSync(new URL(`../../public/${path}`, import.meta.url), 'utf8');
@@ -46,39 +46,10 @@ afterEach(() => {
 });
 
 function started(initialHash = '') {
-  const sent: ToWorker[] = [];
-  const transfers: Transferable[][] = [];
-  const listeners = new Set<(m: FromWorker) => void>();
-  const engine: EngineChannel = {
-    post: (m, transfer) => {
-      sent.push(m);
-      if (transfer) transfers.push(transfer);
-    },
-    subscribe(l) {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    terminate() {},
-  };
-  const timers = new Map<number, () => void>();
-  let nextTimer = 1;
-  const env: ControllerEnv = {
-    getHash: () => initialHash,
-    replaceHash() {},
-    onHashChange: () => () => undefined,
-    requestFrame: () => 0,
-    cancelFrame() {},
-    setTimeout(cb) {
-      timers.set(nextTimer, cb);
-      return nextTimer++;
-    },
-    clearTimeout(h) {
-      timers.delete(h);
-    },
-    modelsBaseUrl: 'http://localhost/models/',
-    dataBaseUrl: 'http://localhost/app/',
-    backend: 'auto',
-  };
+  const { sent, transfers, engine, env, emit, runTimers } = controllerFakes(
+    initialHash,
+    'http://localhost/app/',
+  );
   const session = new WebLLMSession({ probe: async () => GPU, createWorker: fakeWorker });
   const store = createAppStore(settingsFromHash(initialHash));
   const controller = new AppController(store, engine, env, null, session);
@@ -90,12 +61,8 @@ function started(initialHash = '') {
     store,
     controller,
     session,
-    emit: (m: FromWorker) => listeners.forEach((l) => l(m)),
-    runTimers() {
-      const all = [...timers.values()];
-      timers.clear();
-      all.forEach((cb) => cb());
-    },
+    emit,
+    runTimers,
   };
 }
 
