@@ -4,15 +4,8 @@
  */
 import { useMemo } from 'react';
 import type { TraceViewProps } from '../../app/viewProps';
-import {
-  ChosenBadge,
-  CorrectMark,
-  EmptyView,
-  QuestionLine,
-  rootClass,
-  ScoreChip,
-  VotePanel,
-} from '../shared/Marks';
+import { ChosenBadge, EmptyView, QuestionLine, rootClass, VotePanel } from '../shared/Marks';
+import { SolutionCard, SolutionResult } from '../shared/Solution';
 import { scoreColor } from '../shared/colors';
 import { formatScore } from '../shared/format';
 import { useTyping } from '../shared/useTyping';
@@ -28,11 +21,13 @@ function LaneFooter({ lane, compact }: { lane: BestOfNLane; compact: boolean }) 
   }
   return (
     <span className="tv-lane-foot">
-      <span className="tv-answer tv-mono" title="Final answer">
-        {lane.answer === null ? <span className="tv-muted">no answer</span> : `A: ${lane.answer}`}
-      </span>
-      <ScoreChip score={lane.score} />
-      {lane.correct !== null ? <CorrectMark correct={lane.correct} compact={compact} /> : null}
+      <SolutionResult
+        answer={lane.answer}
+        score={lane.score}
+        correct={lane.correct}
+        compact={compact}
+        answerTitle="Final answer"
+      />
       {lane.chosen ? <ChosenBadge /> : null}
     </span>
   );
@@ -73,61 +68,55 @@ function Lane({
   selected: boolean;
   onSelect(id: string): void;
 }) {
-  const cls = [
-    'tv-lane',
-    compact ? 'tv-lane--row' : 'tv-lane--card',
-    lane.chosen ? 'tv-lane--chosen' : '',
-    lane.agreesWithWinner && !lane.chosen ? 'tv-lane--agrees' : '',
-    selected ? 'tv-selected' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
   return (
-    <li className="tv-lane-item">
-      <button
-        type="button"
-        className={cls}
-        aria-pressed={selected}
-        aria-label={`Sample ${lane.lane + 1}${lane.finished ? `, answer ${lane.answer ?? 'none'}${lane.correct === null ? '' : lane.correct ? ', correct' : ', wrong'}` : ', in progress'}${lane.chosen ? ', chosen' : ''}`}
-        onClick={() => onSelect(lane.lastId)}
-      >
-        <span className="tv-lane-head">
-          <span className="tv-lane-num">#{lane.lane + 1}</span>
-          {!compact && lane.tokens > 0 ? (
-            <span className="tv-muted">{lane.tokens} tokens</span>
+    <SolutionCard
+      itemClass="tv-lane-item"
+      classes={[
+        'tv-lane',
+        compact ? 'tv-lane--row' : 'tv-lane--card',
+        lane.chosen && 'tv-lane--chosen',
+        lane.agreesWithWinner && !lane.chosen && 'tv-lane--agrees',
+      ]}
+      selected={selected}
+      label={`Sample ${lane.lane + 1}${lane.finished ? `, answer ${lane.answer ?? 'none'}${lane.correct === null ? '' : lane.correct ? ', correct' : ', wrong'}` : ', in progress'}${lane.chosen ? ', chosen' : ''}`}
+      onSelect={() => onSelect(lane.lastId)}
+    >
+      <span className="tv-lane-head">
+        <span className="tv-lane-num">#{lane.lane + 1}</span>
+        {!compact && lane.tokens > 0 ? (
+          <span className="tv-muted">{lane.tokens} tokens</span>
+        ) : null}
+      </span>
+      {compact ? (
+        <span className="tv-lane-inline tv-mono" title={lane.text}>
+          {lane.steps.map((step, i) => (
+            <StepText
+              key={i}
+              text={step.text}
+              score={step.score}
+              chip
+              caret={lane.typing && i === lane.steps.length - 1}
+            />
+          ))}
+        </span>
+      ) : (
+        <span className="tv-lane-text tv-mono">
+          {lane.steps.map((step, i) => (
+            <StepText
+              key={i}
+              text={step.text}
+              score={step.score}
+              chip={false}
+              caret={lane.typing && i === lane.steps.length - 1}
+            />
+          ))}
+          {lane.typing && lane.steps.length === 0 ? (
+            <span className="tv-caret" aria-hidden="true" />
           ) : null}
         </span>
-        {compact ? (
-          <span className="tv-lane-inline tv-mono" title={lane.text}>
-            {lane.steps.map((step, i) => (
-              <StepText
-                key={i}
-                text={step.text}
-                score={step.score}
-                chip
-                caret={lane.typing && i === lane.steps.length - 1}
-              />
-            ))}
-          </span>
-        ) : (
-          <span className="tv-lane-text tv-mono">
-            {lane.steps.map((step, i) => (
-              <StepText
-                key={i}
-                text={step.text}
-                score={step.score}
-                chip={false}
-                caret={lane.typing && i === lane.steps.length - 1}
-              />
-            ))}
-            {lane.typing && lane.steps.length === 0 ? (
-              <span className="tv-caret" aria-hidden="true" />
-            ) : null}
-          </span>
-        )}
-        <LaneFooter lane={lane} compact={compact} />
-      </button>
-    </li>
+      )}
+      <LaneFooter lane={lane} compact={compact} />
+    </SolutionCard>
   );
 }
 

@@ -6,15 +6,8 @@
  */
 import { useMemo } from 'react';
 import type { TraceViewProps } from '../../app/viewProps';
-import {
-  ChosenBadge,
-  CorrectMark,
-  EmptyView,
-  QuestionLine,
-  rootClass,
-  ScoreChip,
-  VotePanel,
-} from '../shared/Marks';
+import { ChosenBadge, EmptyView, QuestionLine, rootClass, VotePanel } from '../shared/Marks';
+import { SolutionCard, SolutionResult } from '../shared/Solution';
 import { useTyping } from '../shared/useTyping';
 import { voteModel } from '../shared/votes';
 import { finishedAttempts, revisionChains, type RevisionAttempt } from './model';
@@ -32,69 +25,54 @@ function Attempt({
   selected: boolean;
   onSelect(id: string): void;
 }) {
-  const cls = [
-    'tv-attempt',
-    attempt.chosen ? 'tv-attempt--chosen' : '',
-    selected ? 'tv-selected' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
   return (
-    <li className="tv-attempt-item">
-      <button
-        type="button"
-        className={cls}
-        aria-pressed={selected}
-        onClick={() => onSelect(attempt.id)}
-        aria-label={`Attempt ${attempt.index + 1}${attempt.isRevision ? `, ${attempt.addedCount} steps changed` : ''}${attempt.finished ? `, answer ${attempt.answer ?? 'none'}${attempt.correct ? ', correct' : ', wrong'}` : ''}${attempt.chosen ? ', chosen' : ''}`}
-      >
-        <span className="tv-attempt-head">
-          <span className="tv-attempt-num">Attempt {attempt.index + 1}</span>
-          {attempt.isRevision ? (
-            <span
-              className="tv-muted"
-              title="Steps added or rewritten / dropped since the previous attempt"
-            >
-              {attempt.addedCount === 0 && attempt.removedCount === 0
-                ? 'unchanged'
-                : `+${attempt.addedCount} −${attempt.removedCount}`}
+    <SolutionCard
+      itemClass="tv-attempt-item"
+      classes={['tv-attempt', attempt.chosen && 'tv-attempt--chosen']}
+      selected={selected}
+      label={`Attempt ${attempt.index + 1}${attempt.isRevision ? `, ${attempt.addedCount} steps changed` : ''}${attempt.finished ? `, answer ${attempt.answer ?? 'none'}${attempt.correct ? ', correct' : ', wrong'}` : ''}${attempt.chosen ? ', chosen' : ''}`}
+      onSelect={() => onSelect(attempt.id)}
+    >
+      <span className="tv-attempt-head">
+        <span className="tv-attempt-num">Attempt {attempt.index + 1}</span>
+        {attempt.isRevision ? (
+          <span
+            className="tv-muted"
+            title="Steps added or rewritten / dropped since the previous attempt"
+          >
+            {attempt.addedCount === 0 && attempt.removedCount === 0
+              ? 'unchanged'
+              : `+${attempt.addedCount} −${attempt.removedCount}`}
+          </span>
+        ) : (
+          <span className="tv-muted">first try</span>
+        )}
+      </span>
+      <span className="tv-diff tv-mono">
+        {attempt.lines.map((line, i) => (
+          <span key={i} className={`tv-diff-line tv-diff-line--${line.change}`}>
+            <span className="tv-diff-glyph" aria-hidden="true">
+              {CHANGE_GLYPH[line.change]}
             </span>
-          ) : (
-            <span className="tv-muted">first try</span>
-          )}
-        </span>
-        <span className="tv-diff tv-mono">
-          {attempt.lines.map((line, i) => (
-            <span key={i} className={`tv-diff-line tv-diff-line--${line.change}`}>
-              <span className="tv-diff-glyph" aria-hidden="true">
-                {CHANGE_GLYPH[line.change]}
-              </span>
-              <span className="tv-sr">{CHANGE_WORD[line.change]}</span>
-              <span className="tv-diff-text">{line.text}</span>
-            </span>
-          ))}
-          {attempt.typing ? <span className="tv-caret" aria-hidden="true" /> : null}
-        </span>
-        <span className="tv-lane-foot">
-          {attempt.finished ? (
-            <>
-              <span className="tv-answer tv-mono">
-                {attempt.answer === null ? (
-                  <span className="tv-muted">no answer</span>
-                ) : (
-                  `A: ${attempt.answer}`
-                )}
-              </span>
-              <ScoreChip score={attempt.score} />
-              <CorrectMark correct={attempt.correct === true} />
-            </>
-          ) : (
-            <span className="tv-muted">{attempt.typing ? 'writing…' : 'waiting'}</span>
-          )}
-          {attempt.chosen ? <ChosenBadge>final choice</ChosenBadge> : null}
-        </span>
-      </button>
-    </li>
+            <span className="tv-sr">{CHANGE_WORD[line.change]}</span>
+            <span className="tv-diff-text">{line.text}</span>
+          </span>
+        ))}
+        {attempt.typing ? <span className="tv-caret" aria-hidden="true" /> : null}
+      </span>
+      <span className="tv-lane-foot">
+        {attempt.finished ? (
+          <SolutionResult
+            answer={attempt.answer}
+            score={attempt.score}
+            correct={attempt.correct === true}
+          />
+        ) : (
+          <span className="tv-muted">{attempt.typing ? 'writing…' : 'waiting'}</span>
+        )}
+        {attempt.chosen ? <ChosenBadge>final choice</ChosenBadge> : null}
+      </span>
+    </SolutionCard>
   );
 }
 
