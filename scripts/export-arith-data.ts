@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/engine/random';
 import type { Problem } from '../src/engine/types';
+import { promptPositions } from '../src/runtime/tinymath/format';
 import {
   ARITH_LEVELS,
   arithTask,
@@ -58,6 +59,8 @@ export interface CheckerCase {
   prompt: string;
   /** arithTask.formatPrompt(problem, [solution, solution]), for the Python revision prompt test. */
   revisionPrompt: string;
+  /** promptPositions of that prompt (the runtime's position ids), for the Python layout test. */
+  revisionPositions: number[];
 }
 
 function dataOf(problem: Problem): ArithData {
@@ -175,6 +178,7 @@ export function checkerCase(problem: Problem, kind: string, solution: string): C
   const data = dataOf(problem);
   const steps = arithTask.splitSteps(solution);
   const extracted = arithTask.extractAnswer(solution);
+  const revisionPrompt = arithTask.formatPrompt(problem, [solution, solution]);
   return {
     id: problem.id,
     level: problem.level,
@@ -188,7 +192,8 @@ export function checkerCase(problem: Problem, kind: string, solution: string): C
     extracted,
     correct: arithTask.isCorrect(problem, extracted),
     prompt: arithTask.formatPrompt(problem),
-    revisionPrompt: arithTask.formatPrompt(problem, [solution, solution]),
+    revisionPrompt,
+    revisionPositions: promptPositions([...revisionPrompt]),
   };
 }
 

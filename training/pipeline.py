@@ -5,7 +5,6 @@
 
 Stages (each writes <out>/<stage>/done.json when complete and is skipped on a rerun):
   pretrain   generator on canonical solutions, packed rows, block-diagonal attention
-  shift      continued pretraining with problems at random start positions
   revsample  sample the generator on training problems -> revision trajectories
   revision   fine-tune the generator on a mixture of plain and revision examples
   prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
@@ -38,6 +37,7 @@ from tinymath import tokenizer as tok  # noqa: E402
 from tinymath.data import (  # noqa: E402
     Example,
     FifoPacker,
+    char_labels,
     collate,
     grade,
     load_jsonl,
@@ -58,19 +58,21 @@ PRESETS = {
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
         pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50),
-        # Continued pretraining with every problem at a random start position (a third at 0), so
-        # the generator solves a problem wherever it starts: revision prompts put earlier attempts
-        # before the question, and learned positions do not carry over to unseen offsets.
-        shift=dict(steps=1000, rows=16, row_len=192, lr=1e-3, warmup=20, max_pos=640, ckpt_every=50),
-        revsample=dict(per_level=[800, 600, 400, 300, 300], samples=6, max_new=140),
-        # Rows of 640: every trajectory fits, up to 4 earlier attempts on the longest level, so
-        # the positions a revision prompt reaches are trained.
-        revision=dict(steps=400, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
+        # Many easy problems: their wrong answers are rare, and revisions matter most there.
+        revsample=dict(per_level=[2400, 1500, 600, 300, 300], samples=6, max_new=140),
+        # Rows of 640: every trajectory fits, up to 4 earlier attempts on the longest level.
+        revision=dict(steps=500, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
         prmextra=dict(per_level=300, samples=8, max_new=140),
         # Sampled solutions without rollouts get checker step labels ("right so far"), which
         # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
-        prm=dict(steps=600, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker"),
+        # The PRM is the pretrained generator, frozen, with 2 new blocks on top that learn to
+        # judge; every result character also gets an "on track" label (char_labels), which
+        # says where a step goes wrong (training/README.md, "What was tried for the PRM").
+        prm=dict(
+            steps=600, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
+            char_labels=True, grow=2, freeze_base=True,
+        ),
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=2, max_new=140),
     ),
     "provisional": dict(
@@ -92,12 +94,14 @@ PRESETS = {
         export_dir="training/out/micro",
         model=dict(n_layer=2, n_embd=32, n_head=2, n_positions=1024),
         pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3),
-        shift=dict(steps=3, rows=8, row_len=256, lr=1e-3, warmup=1, max_pos=640, ckpt_every=2),
         revsample=dict(per_level=3, samples=2, max_new=40),
         revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
         prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),
         prmextra=dict(per_level=2, samples=2, max_new=40),
-        prm=dict(steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker"),
+        prm=dict(
+            steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker",
+            char_labels=True, grow=2, freeze_base=True,
+        ),
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
 }
@@ -132,12 +136,14 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
-def new_model(cfg) -> TinyGPT:
-    return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **cfg["model"]))
+def new_model(cfg, extra_layers=0) -> TinyGPT:
+    shape = dict(cfg["model"])
+    shape["n_layer"] += extra_layers
+    return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **shape))
 
 
 def load_model(cfg, stage) -> TinyGPT:
-    m = new_model(cfg)
+    m = new_model(cfg, cfg["prm"].get("grow", 0) if stage == "prm" else 0)
     m.load_state_dict(torch.load(os.path.join(stage_dir(cfg, stage), "model.pt")))
     return m
 
@@ -226,8 +232,8 @@ def train_stage(cfg, name, model, pool, hp, stop_at=None):
     `stop_at` (tests) simulates an interruption right after that step's checkpoint."""
     d = stage_dir(cfg, name)
     ck = os.path.join(d, "ckpt.pt")
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() < 2]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=hp["lr"], betas=(0.9, 0.98)
     )
@@ -319,22 +325,6 @@ def stage_pretrain(cfg, train, _eval):
     return train_stage(cfg, "pretrain", model, pool, cfg["pretrain"])
 
 
-def base_generator_stage(cfg):
-    return "shift" if cfg.get("shift") else "pretrain"
-
-
-def stage_shift(cfg, train, _eval):
-    hp = cfg["shift"]
-    rng = random.Random(SEED + 11)
-    pool = [lm_example(p["prompt"], p["solution"]) for p in train]
-    for ex in pool:
-        if rng.random() >= 1 / 3:
-            ex.pos0 = rng.randrange(0, hp["max_pos"] - ex.slots)
-    model = load_model(cfg, "pretrain")
-    log(f"shift: {len(pool):,} problems, two thirds at a random start position below {hp['max_pos']}")
-    return train_stage(cfg, "shift", model, pool, hp)
-
-
 def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0, **kw):
     """Sample completions for many prompts, saving each finished chunk so a restart skips it."""
     d = stage_dir(cfg, stage)
@@ -363,7 +353,7 @@ def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature
 
 def stage_revsample(cfg, train, _eval):
     hp = cfg["revsample"]
-    model = load_model(cfg, base_generator_stage(cfg))
+    model = load_model(cfg, "pretrain")
     problems = per_level_slice(train, hp["per_level"], 0, SEED + 1)
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "revsample", model, prompts, hp, SEED + 2)
@@ -403,6 +393,9 @@ def stage_revision(cfg, train, _eval):
     hp = cfg["revision"]
     with open(os.path.join(stage_dir(cfg, "revsample"), "trajectories.json")) as f:
         trajectories = json.load(f)
+    # The prompt's positions (lm_example -> prompt_positions) put the new attempt where a fresh
+    # sample's would be and each earlier attempt where it was written, so the positions pretraining
+    # learned are the ones a revision uses.
     rev = [lm_example(revision_prompt(t["problem"], t["attempts"]), t["target"]) for t in trajectories]
     rev = [e for e in rev if e.slots <= hp["row_len"]]
     # Plain examples keep the single shipped generator good at first attempts.
@@ -410,12 +403,7 @@ def stage_revision(cfg, train, _eval):
     plain_src = per_level_slice(train, 10**9, 0, SEED + 4)
     rng = random.Random(SEED + 5)
     plain = [lm_example(p["prompt"], p["solution"]) for p in rng.sample(plain_src, min(n_plain, len(plain_src)))]
-    # In a revision prompt the new attempt starts after the earlier ones, at positions pretraining
-    # (every example at position 0) never used. Half the plain examples are placed at a random
-    # position, so the generator solves a problem wherever it starts.
-    for ex in plain[::2]:
-        ex.pos0 = rng.randrange(0, hp["row_len"] - ex.slots)
-    model = load_model(cfg, base_generator_stage(cfg))
+    model = load_model(cfg, "pretrain")
     log(f"revision: {len(rev)} revision + {len(plain)} plain examples")
     info = train_stage(cfg, "revision", model, rev + plain, hp)
     info.update(revision_examples=len(rev), plain_examples=len(plain))
@@ -423,7 +411,7 @@ def stage_revision(cfg, train, _eval):
 
 
 def final_generator_stage(cfg):
-    return "revision" if cfg.get("revision") else base_generator_stage(cfg)
+    return "revision" if cfg.get("revision") else "pretrain"
 
 
 def stage_prmdata(cfg, train, _eval):
@@ -517,12 +505,17 @@ def stage_prm(cfg, _train, _eval):
     hp = cfg["prm"]
     items = torch.load(os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
     pool = []
+
+    def add(problem, steps, labels):
+        chars = char_labels(problem["start"], problem["ops"], steps) if hp.get("char_labels") else None
+        ex = prm_example(problem["prompt"], steps, labels, chars)
+        if ex.slots <= hp["row_len"]:
+            pool.append(ex)
+
     for it in items:
         if any(tok.PRM_TAG in st for st in it["steps"]):
             continue  # only from samplers that did not mask the tag; it would shift the labels
-        ex = prm_example(it["problem"]["prompt"], it["steps"], it["labels"])
-        if ex.slots <= hp["row_len"]:
-            pool.append(ex)
+        add(it["problem"], it["steps"], it["labels"])
     # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator),
     # labelled without rollouts: the last step (the answer) exactly; the other steps as `extra_labels`
     # says (step_labels).
@@ -535,16 +528,35 @@ def stage_prm(cfg, _train, _eval):
                 steps = split_steps(g["text"])[:24]
                 if not steps or any(tok.PRM_TAG in st for st in steps):
                     continue
-                labels = step_labels(*grade(g["problem"], g["text"]), len(steps), mode)
-                ex = prm_example(g["problem"]["prompt"], steps, labels)
-                if ex.slots <= hp["row_len"]:
-                    pool.append(ex)
+                add(g["problem"], steps, step_labels(*grade(g["problem"], g["text"]), len(steps), mode))
     n_sampled = len(pool) - n_mc
     log(f"prm: {n_mc} solutions with Monte Carlo step labels, {n_sampled} sampled with {mode!r} labels")
     # The PRM is a separate model; starting from the pretrained generator's weights (as the paper's
     # PRMs start from the base model) gives it arithmetic for free.
     model = load_model(cfg, "pretrain")
+    if hp.get("grow"):
+        model = grow(cfg, model, hp["grow"], hp.get("freeze_base", False))
     return train_stage(cfg, "prm", model, pool, hp)
+
+
+def grow(cfg, base: TinyGPT, extra: int, freeze: bool) -> TinyGPT:
+    """The base model with `extra` blocks on top whose output projections start at zero (so the
+    grown model computes exactly what the base did). With `freeze`, only the new blocks and the
+    final LayerNorm train: the base's next-token features stay intact for the new blocks to read."""
+    m = new_model(cfg, extra)
+    missing = m.load_state_dict(base.state_dict(), strict=False).missing_keys
+    n = base.cfg.n_layer
+    assert all(k.startswith("transformer.h.") and int(k.split(".")[2]) >= n for k in missing), missing
+    for b in m.transformer.h[n:]:
+        for proj in (b.attn.c_proj, b.mlp.c_proj):
+            torch.nn.init.zeros_(proj.weight)
+            torch.nn.init.zeros_(proj.bias)
+    if freeze:
+        for name, p in m.named_parameters():
+            p.requires_grad = name.startswith("transformer.ln_f") or any(
+                name.startswith(f"transformer.h.{i}.") for i in range(n, n + extra)
+            )
+    return m
 
 
 def export_paths(cfg):
@@ -608,7 +620,6 @@ def stage_eval(cfg, _train, eval_problems):
 
 STAGES = [
     ("pretrain", stage_pretrain),
-    ("shift", stage_shift),
     ("revsample", stage_revsample),
     ("revision", stage_revision),
     ("prmdata", stage_prmdata),
@@ -624,10 +635,13 @@ def main():
     ap.add_argument("--preset", default="full", choices=sorted(PRESETS))
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TINYMATH_THREADS", "2")))
     ap.add_argument("--stop-after", default=None, help="stop after this stage (for tests)")
+    ap.add_argument("--out", default=None, help="output folder instead of the preset's (experiments)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = copy.deepcopy(PRESETS[args.preset])
     cfg["name"] = args.preset
+    if args.out:
+        cfg["out"] = args.out
     os.makedirs(os.path.join(ROOT, cfg["out"]), exist_ok=True)
     if not os.path.exists(os.path.join(ROOT, cfg["data"], "meta.json")):
         cmd = ["npx", "tsx", "scripts/export-arith-data.ts", "--out", cfg["data"], *cfg.get("data_args", [])]
@@ -638,7 +652,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("shift", "revsample", "revision", "prmextra"):
+        if cfg.get(name) is None and name in ("revsample", "revision", "prmextra"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

@@ -83,6 +83,37 @@ def check_steps(start: int, ops: list[dict], steps: list[str]) -> list[bool]:
     return out
 
 
+def char_labels(start: int, ops: list[dict], steps: list[str]) -> list[list[tuple[int, float]]]:
+    """Per step, (character index, label) for each character of its result (after `=`, or after
+    `A:`): 1 while the solution so far can still be right (every earlier step right, and this
+    result a prefix of the right one), 0 from the first character where it cannot. Dense targets
+    that say WHERE a solution goes wrong, for the PRM (the prm stage's `char_labels` option)."""
+    prev, op_index, on_track = start, 0, True
+    out = []
+    for raw in steps:
+        step = raw.strip(_WS)
+        ans, m = ANSWER_RE.match(step), STEP_RE.match(step)
+        if ans:
+            at, stated = 2, ans.group(1)
+            right = str(prev) if on_track and op_index == len(ops) else None
+            on_track = False  # nothing may follow the answer
+        elif m:
+            at, stated = step.index("=", 1) + 1, m.group(4)
+            a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+            expected = ops[op_index] if op_index < len(ops) else None
+            op_index += 1
+            ok = on_track and expected is not None and a == prev and op == expected["op"] and b == expected["operand"]
+            right = str(_apply(a, op, b)) if ok else None
+            prev = int(stated)
+            on_track = ok and stated == right
+        else:
+            out.append([])
+            on_track = False
+            continue
+        out.append([(at + k, 1.0 if right is not None and right[: k + 1] == stated[: k + 1] else 0.0) for k in range(len(stated))])
+    return out
+
+
 def grade(problem: dict, completion: str) -> tuple[bool, list[bool]]:
     """(final answer correct, per-step verdicts) for one sampled completion."""
     steps = split_steps(completion)
@@ -94,6 +125,29 @@ def grade(problem: dict, completion: str) -> tuple[bool, list[bool]]:
 
 # Closes each earlier attempt in a revision prompt (src/tasks/arith ATTEMPT_SEPARATOR).
 ATTEMPT_SEPARATOR = "-\n"
+
+
+# Where a revision prompt's earlier attempts start counting (docs/model-format.md, "Positions").
+EARLIER_ATTEMPTS_POSITION = 320
+
+
+def prompt_positions(ids: list[int], n_positions: int = 1024) -> list[int]:
+    """Position ids of a prompt (docs/model-format.md, "Positions"; the runtime's `promptPositions`).
+
+    A plain prompt counts 0, 1, 2, ... In a revision prompt (earlier attempts, each closed by a
+    separator line, then the question line) the question and whatever follows it count from 0, so
+    the new attempt sits exactly where a fresh sample would, and the earlier attempts before it
+    count on from EARLIER_ATTEMPTS_POSITION (less if they are too long to fit below
+    `n_positions`), apart from every position a plain problem uses. Tokens generated after the
+    prompt continue from its last position.
+    """
+    dash, nl = tok.STOI["-"], tok.STOI["\n"]
+    last = 0
+    for i in range(len(ids) - 1):
+        if ids[i] == dash and ids[i + 1] == nl and (i == 0 or ids[i - 1] == nl):
+            last = i + 2
+    base = min(EARLIER_ATTEMPTS_POSITION, n_positions - last)
+    return list(range(base, base + last)) + list(range(len(ids) - last))
 
 
 def revision_prompt(problem: dict, previous_attempts: list[str]) -> str:
@@ -123,13 +177,15 @@ class Example:
 
     ids: the whole sequence (prompt + completion, ending in <eos> for the generator).
     loss_from: targets ids[t+1] for t >= loss_from - 1 are trained (the completion only).
-    soft: for the PRM, {position of a "?": soft label}; then only those positions are trained.
+    soft: for the PRM, {position of a "?" (or of a result character): label}; then only those
+        positions are trained, through the judgement tokens.
+    positions: position ids of `ids` (default 0, 1, 2, ...; see `prompt_positions`).
     """
 
     ids: list[int]
     loss_from: int = 0
     soft: dict[int, float] | None = None
-    pos0: int = 0  # position of the first token (a shifted copy of a plain example, see revision)
+    positions: list[int] | None = None
 
     @property
     def slots(self) -> int:
@@ -137,19 +193,30 @@ class Example:
 
 
 def lm_example(prompt: str, completion: str) -> Example:
-    ids = tok.encode(prompt + completion) + [tok.EOS_ID]
-    return Example(ids, loss_from=len(prompt))
+    p = tok.encode(prompt)
+    ids = p + tok.encode(completion) + [tok.EOS_ID]
+    pos = prompt_positions(p)
+    last = pos[-1] if pos else -1
+    pos += range(last + 1, last + 1 + len(ids) - len(p))
+    return Example(ids, loss_from=len(prompt), positions=pos)
 
 
-def prm_example(prompt: str, steps: list[str], labels: list[float]) -> Example:
+def prm_example(prompt: str, steps: list[str], labels: list[float], chars: list[list[tuple[int, float]]] | None = None) -> Example:
+    """`labels`: one per step, at its "?" (None: untrained). `chars` (optional, `char_labels`):
+    labels for characters of the steps, read with the same judgement tokens."""
     ids = tok.encode(prm_text(prompt, steps))
     pos = prm_tag_positions(ids)
     assert len(pos) == len(labels) == len(steps)
     # The "?" is the last input token whose output matters; nothing after the last tag is trained,
     # so the sequence is cut there (keeping one extra token so that slots == tag position + 1).
     ids = ids[: pos[-1] + 2]
-    # A label of None leaves that step untrained.
-    return Example(ids, soft={p: y for p, y in zip(pos, labels) if y is not None})
+    soft = {p: y for p, y in zip(pos, labels) if y is not None}
+    if chars is not None:
+        at = len(prompt)
+        for s, cl in zip(steps, chars):
+            soft.update({at + k: y for k, y in cl})
+            at += len(s) + 2  # the step, "?" and "\n"
+    return Example(ids, soft=soft)
 
 
 class FifoPacker:
@@ -200,7 +267,7 @@ class FifoPacker:
 @dataclass
 class Batch:
     idx: torch.Tensor  # [B, T] input tokens
-    pos: torch.Tensor  # [B, T] positions, restarting at 0 (or pos0) for every packed example
+    pos: torch.Tensor  # [B, T] position ids of every packed example (restarting for each)
     seg: torch.Tensor  # [B, T] segment ids (block-diagonal attention); padding has its own
     tgt: torch.Tensor  # [B, T] next-token targets, -100 where not trained
     soft: torch.Tensor  # [B, T] PRM soft labels, NaN where not trained
@@ -222,7 +289,7 @@ def collate(rows: list[list[Example]], row_len: int) -> Batch:
             n = ex.slots
             ids = torch.tensor(ex.ids, dtype=torch.long)
             idx[b, off : off + n] = ids[:-1]
-            pos[b, off : off + n] = torch.arange(ex.pos0, ex.pos0 + n)
+            pos[b, off : off + n] = torch.tensor(ex.positions[:n]) if ex.positions else torch.arange(n)
             seg[b, off : off + n] = s
             if ex.soft is not None:
                 for p, y in ex.soft.items():

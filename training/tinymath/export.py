@@ -17,10 +17,12 @@ import struct
 
 import torch
 
+from .data import prompt_positions
 from .model import TinyConfig, TinyGPT
 from . import tokenizer as tok
 
-FORMAT_VERSION = 1
+# 2: revision prompts use the position layout of data.prompt_positions (docs/model-format.md).
+FORMAT_VERSION = 2
 DTYPE_NAMES = {torch.float16: "F16", torch.float32: "F32"}
 
 
@@ -93,6 +95,8 @@ def hf_config(cfg: TinyConfig, role: str, dtype: torch.dtype, extra: dict) -> di
 
 GOLDEN_INPUTS = [
     "Q:37,+45,*2\n37+45=82\n82*2=164\nA:164\n",
+    # A revision prompt and the start of a new attempt (earlier attempts at positions from 320).
+    "37+45=82\n82*2=174\nA:174\n-\nQ:37,+45,*2\n37+45=82\n",
     "Q:5,-3\n5-3=2?\nA:2?\n",
     "Q:908,+602,*2\n908+602=1510\n",
 ]
@@ -121,8 +125,11 @@ def export(model: TinyGPT, out_dir: str, role: str, dtype: torch.dtype = torch.f
     with torch.no_grad():
         for text in GOLDEN_INPUTS:
             ids = tok.encode(text)[: model.cfg.n_positions]
-            logits = ref(torch.tensor([ids]))[0]
-            golden["inputs"].append({"text": text, "ids": ids, "logits": [[round(float(x), 6) for x in row] for row in logits]})
+            positions = prompt_positions(ids, model.cfg.n_positions)
+            logits = ref(torch.tensor([ids]), torch.tensor([positions]))[0]
+            golden["inputs"].append(
+                {"text": text, "ids": ids, "positions": positions, "logits": [[round(float(x), 6) for x in row] for row in logits]}
+            )
     with open(os.path.join(out_dir, "golden.json"), "w") as f:
         json.dump(golden, f)
     return golden

@@ -3,7 +3,8 @@
 Prompts of different lengths are left-padded so that every row's next token sits in the same
 column. Two details matter (the prototype's NaNs came from the first):
   * a padding position must be allowed to attend to itself, otherwise its softmax row is all -inf;
-  * real tokens must never attend to padding, and positions count from each row's first real token.
+  * real tokens must never attend to padding, and positions count from each row's first real token
+    (`prompt_positions`: a revision prompt's earlier attempts reuse the positions after the question).
 Finished rows are dropped from the batch as they finish, so long tails do not pay for short rows.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .data import prompt_positions
 from .model import TinyGPT, gelu_new
 from . import tokenizer as tok
 
@@ -104,10 +106,13 @@ def generate(
     idx = torch.full((B, L), tok.PAD_ID, dtype=torch.long)
     real = torch.zeros((B, L), dtype=torch.bool)
     pos = torch.zeros((B, L), dtype=torch.long)
+    next_pos = torch.zeros(B, dtype=torch.long)
     for b, p in enumerate(prompts):
         idx[b, L - len(p) :] = torch.tensor(p, dtype=torch.long)
         real[b, L - len(p) :] = True
-        pos[b, L - len(p) :] = torch.arange(len(p))
+        pp = prompt_positions(p, model.cfg.n_positions)
+        pos[b, L - len(p) :] = torch.tensor(pp, dtype=torch.long)
+        next_pos[b] = pp[-1] + 1 if pp else 0
     causal = torch.ones(L, L, dtype=torch.bool).tril()
     eye = torch.eye(L, dtype=torch.bool)
     mask = (causal.unsqueeze(0) & real.unsqueeze(1)) | eye.unsqueeze(0)
@@ -116,7 +121,6 @@ def generate(
     # masking them keeps an under-trained model's samples valid PRM inputs.
     banned = torch.tensor([tok.PAD_ID, tok.STOI[tok.PRM_TAG]])
     logits = cached_forward(model, idx, pos, cache, real, mask.unsqueeze(1))[:, -1]
-    next_pos = torch.tensor([len(p) for p in prompts], dtype=torch.long)
     rows = torch.arange(B)  # original index of each row still in the batch
     alive = torch.ones(B, dtype=torch.bool)
     out: list[list[int]] = [[] for _ in range(B)]

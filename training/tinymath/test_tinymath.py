@@ -22,6 +22,7 @@ from tinymath import tokenizer as tok  # noqa: E402
 from tinymath.data import (  # noqa: E402
     Example,
     FifoPacker,
+    char_labels,
     check_steps,
     collate,
     extract_answer,
@@ -29,6 +30,7 @@ from tinymath.data import (  # noqa: E402
     is_correct,
     lm_example,
     prm_example,
+    prompt_positions,
     revision_prompt,
     split_steps,
 )
@@ -58,7 +60,7 @@ def checker_cases():
     global _CHECKER_CASES
     if _CHECKER_CASES is None:
         path = os.path.join(ROOT, "training/out/data/checker.jsonl")
-        if not os.path.exists(path) or "revisionPrompt" not in open(path).readline():
+        if not os.path.exists(path) or "revisionPositions" not in open(path).readline():
             d = tempfile.mkdtemp()
             subprocess.run(
                 ["npx", "tsx", "scripts/export-arith-data.ts", "--out", d, "--train-per-level", "5", "--eval-per-level", "5", "--checker-cases", "100"],
@@ -87,6 +89,8 @@ class CheckerAgreesWithTypeScript(unittest.TestCase):
                 self.assertEqual(is_correct(c["answer"], extract_answer(c["solution"])), c["correct"])
                 # The revision prompt the fine-tune trains on is the one the app's engine sends.
                 self.assertEqual(revision_prompt(c, [c["solution"], c["solution"]]), c["revisionPrompt"])
+                # ... and its positions are the runtime's (promptPositions).
+                self.assertEqual(prompt_positions(tok.encode(c["revisionPrompt"])), c["revisionPositions"])
 
 
 class Packing(unittest.TestCase):
@@ -125,11 +129,12 @@ class Packing(unittest.TestCase):
         self.assertEqual(tok.decode(trained), "5-3=2\nA:2\n")
         self.assertEqual(trained[-1], tok.EOS_ID)
         self.assertTrue((batch.tgt[0, n + b.slots :] == -100).all())
-        # A shifted example keeps its tokens and targets and starts at its pos0.
-        b.pos0 = 40
-        shifted = collate([[a, b]], 64)
-        self.assertEqual(shifted.pos[0, n : n + b.slots].tolist(), list(range(40, 40 + b.slots)))
-        self.assertTrue(torch.equal(shifted.tgt, batch.tgt) and torch.equal(shifted.idx, batch.idx))
+        # A revision example: the earlier attempt and its separator count from 320, the question
+        # and the new attempt from 0.
+        r = lm_example("1\n-\nQ:2,*3\n", "2*3=6\nA:6\n")
+        batch = collate([[a, r]], 64)
+        self.assertEqual(batch.pos[0, n : n + r.slots].tolist(), [320, 321, 322, 323] + list(range(r.slots - 4)))
+        self.assertEqual(tok.decode([int(x) for x in batch.tgt[0, n : n + r.slots] if x != -100]), "2*3=6\nA:6\n")
 
     def test_packed_logits_equal_separate_logits(self):
         m = tiny_model()
@@ -161,21 +166,24 @@ class Packing(unittest.TestCase):
 class Sampling(unittest.TestCase):
     def full_greedy(self, m, prompt, n):
         seq = list(prompt)
+        pos = prompt_positions(seq, m.cfg.n_positions)
         out = []
         with torch.no_grad():
             for _ in range(n):
-                lg = m(torch.tensor([seq]))[0, -1]
+                lg = m(torch.tensor([seq]), torch.tensor([pos]))[0, -1]
                 lg[[tok.PAD_ID, tok.STOI[tok.PRM_TAG]]] = float("-inf")  # never sampled
                 t = int(lg.argmax())
                 if t == tok.EOS_ID:
                     break
                 out.append(t)
                 seq.append(t)
+                pos.append(pos[-1] + 1)
         return out
 
     def test_kv_cache_left_padding_matches_full_forward(self):
         m = tiny_model(1)
-        prompts = [tok.encode(t) for t in ["Q:5,-3\n", "Q:908,+602,*2,-5\n", "Q:37,+45\n5"]]
+        texts = ["Q:5,-3\n", "Q:908,+602,*2,-5\n", "Q:37,+45\n5", "5-3=1\nA:1\n-\nQ:5,-3\n"]
+        prompts = [tok.encode(t) for t in texts]
         outs = generate(m, prompts, 25, temperature=0.0)
         for p, o in zip(prompts, outs):
             self.assertEqual(o, self.full_greedy(m, p, 25))
@@ -282,14 +290,57 @@ class Export(unittest.TestCase):
             r = load(d)
             with torch.no_grad():
                 for g in golden["inputs"]:
-                    lg = r(torch.tensor([g["ids"]]))[0]
+                    self.assertEqual(g["positions"], prompt_positions(g["ids"], 64))
+                    ids, pos = torch.tensor([g["ids"]]), torch.tensor([g["positions"]])
+                    lg = r(ids, pos)[0]
                     self.assertLess(float((lg - torch.tensor(g["logits"])).abs().max()), 1e-4)
                     # float16 rounding changes the logits only a little.
-                    self.assertLess(float((lg - m(torch.tensor([g["ids"]]))[0]).abs().max()), 0.1)
+                    self.assertLess(float((lg - m(ids, pos)[0]).abs().max()), 0.1)
+                # The revision input's earlier attempt sits below the 64 positions' end.
+                self.assertEqual(max(golden["inputs"][1]["positions"]), 63)
 
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CharLabels(unittest.TestCase):
+    def test_result_characters_are_on_track_until_the_first_wrong_one(self):
+        ops = [{"op": "+", "operand": 3}, {"op": "*", "operand": 2}]
+        cases = {
+            "5+3=8\n8*2=16\nA:16\n": [[1], [1, 1], [1, 1]],
+            "5+3=8\n8*2=17\nA:17\n": [[1], [1, 0], [0, 0]],  # wrong at its last digit
+            "5+3=9\n9*2=18\nA:18\n": [[0], [0, 0], [0, 0]],  # nothing after a wrong step is on track
+            "5+3=8\n8*2=1\nA:1\n": [[1], [1], [0]],  # a prefix of the right result
+            "5+3=8\n8*3=24\nA:24\n": [[1], [0, 0], [0, 0]],  # the wrong operation
+        }
+        for text, want in cases.items():
+            steps = split_steps(text)
+            got = char_labels(5, ops, steps)
+            # Indices point at the result: after "=", or after "A:".
+            self.assertEqual(["".join(steps[i][k] for k, _ in cl) for i, cl in enumerate(got)], [s.split("=")[-1].split(":")[-1] for s in steps], text)
+            self.assertEqual([[y for _, y in cl] for cl in got], want, text)
+
+    def test_prm_example_puts_character_labels_on_those_characters(self):
+        steps = ["5+3=8", "A:8"]
+        ex = prm_example("Q:5,+3\n", steps, [1.0, 1.0], char_labels(5, [{"op": "+", "operand": 3}], steps))
+        self.assertEqual({tok.VOCAB[ex.ids[p]]: y for p, y in sorted(ex.soft.items())}, {"8": 1.0, "?": 1.0})
+        self.assertEqual(sorted(ex.soft), [11, 12, 16, 17])
+
+
+class GrownPrm(unittest.TestCase):
+    def test_grown_model_starts_as_the_base_and_trains_only_the_new_blocks(self):
+        import pipeline
+
+        cfg = {"model": dict(n_layer=2, n_embd=32, n_head=2, n_positions=64)}
+        base = pipeline.new_model(cfg)
+        grown = pipeline.grow(cfg, base, 2, freeze=True)
+        self.assertEqual(grown.cfg.n_layer, 4)
+        x = torch.tensor([tok.encode("Q:5,+3\n5+3=8\n")])
+        with torch.no_grad():
+            self.assertLess(float((grown(x) - base(x)).abs().max()), 1e-6)
+        trained = {n.split(".")[2] if n.startswith("transformer.h.") else n for n, p in grown.named_parameters() if p.requires_grad}
+        self.assertEqual(trained, {"2", "3", "transformer.ln_f.weight", "transformer.ln_f.bias"})
 
 
 class ExtraStepLabels(unittest.TestCase):

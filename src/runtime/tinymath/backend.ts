@@ -32,21 +32,28 @@ export interface DecoderBackend {
 export interface BatchHandle {
   readonly batchSize: number;
   readonly maxLength: number;
-  /** Tokens fed to a row so far (its next position). */
+  /** Tokens fed to a row so far (its KV cache slots in use). */
   length(row: number): number;
   /**
-   * Feed one token per active row at that row's next position; returns logits [rows x vocab]
-   * for the given rows (row-major Float32Array). `rows[i]` indexes the batch; `tokens[i]` is its token.
+   * Feed one token per active row, at the position after that row's last one; returns logits
+   * [rows x vocab] for the given rows (row-major Float32Array). `rows[i]` indexes the batch;
+   * `tokens[i]` is its token.
    */
   step(rows: readonly number[], tokens: readonly number[]): Promise<Float32Array>;
   /**
-   * Feed many tokens to one or more rows (prefill). Returns logits for every fed position,
-   * [sum of lengths x vocab], in row order then position order.
+   * Feed many tokens to one or more rows (prefill). Returns logits for every fed token,
+   * [sum of lengths x vocab], in row order then token order.
+   * `positions[i]` gives the position id of each of `tokens[i]` (a revision prompt's layout,
+   * `promptPositions`); without it the tokens continue the row's positions (0, 1, 2, ...).
    */
-  prefill(rows: readonly number[], tokens: readonly (readonly number[])[]): Promise<Float32Array>;
+  prefill(
+    rows: readonly number[],
+    tokens: readonly (readonly number[])[],
+    positions?: readonly (readonly number[])[],
+  ): Promise<Float32Array>;
   /**
-   * Copy row `source`'s KV cache and length into each of `targets`, so that many samples of
-   * one prompt pay for its prefill once (best-of-N).
+   * Copy row `source`'s KV cache, length and position into each of `targets`, so that many
+   * samples of one prompt pay for its prefill once (best-of-N).
    */
   fork(source: number, targets: readonly number[]): Promise<void>;
   release(): void;
@@ -61,6 +68,35 @@ export class BackendLostError extends Error {
     super(message);
     this.name = 'BackendLostError';
   }
+}
+
+/**
+ * The position ids of each fed token, one array per row: `positions[i]` where given (checked),
+ * otherwise continuing from `next[row]` (the position after the row's last token).
+ */
+export function feedPositions(
+  rows: readonly number[],
+  tokens: readonly (readonly number[])[],
+  positions: readonly (readonly number[])[] | undefined,
+  next: Int32Array,
+  nPositions: number,
+): (readonly number[])[] {
+  if (positions && positions.length !== rows.length)
+    throw new Error(`TinyMath batch: ${rows.length} rows but ${positions.length} position lists`);
+  return rows.map((row, i) => {
+    const n = tokens[i]!.length;
+    const given = positions?.[i];
+    if (!given) return Array.from({ length: n }, (_, k) => next[row]! + k);
+    if (given.length !== n)
+      throw new Error(`TinyMath batch: row ${row} has ${n} tokens but ${given.length} positions`);
+    for (const p of given) {
+      if (!Number.isInteger(p) || p < 0 || p >= nPositions)
+        throw new Error(
+          `TinyMath batch: position ${p} is outside the model's ${nPositions} positions`,
+        );
+    }
+    return given;
+  });
 }
 
 /** Check the arguments every BatchHandle method shares; the message says which call was wrong. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu';
 import { syntheticExport } from './fixtures';
-import { parseExport, type TinyMathExport } from './format';
+import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { readExportDir, readGolden } from './node-files';
 import { requireExportDirs } from './test-support';
 
@@ -9,7 +9,11 @@ import { requireExportDirs } from './test-support';
  * A deliberately naive GPT-2 forward pass (no cache, plain number arrays, full recompute),
  * written apart from the backend so that both would have to share a mistake to agree.
  */
-function referenceLogits(e: TinyMathExport, ids: number[]): number[][] {
+function referenceLogits(
+  e: TinyMathExport,
+  ids: number[],
+  positions = ids.map((_, t) => t),
+): number[][] {
   const { nEmbd: D, nHead, vocabSize: V, layerNormEpsilon: eps } = e.config;
   const w = e.weights;
   const hd = D / nHead;
@@ -22,7 +26,7 @@ function referenceLogits(e: TinyMathExport, ids: number[]): number[][] {
     return x.map((v, i) => ((v - mean) / Math.sqrt(variance + eps)) * g[i]! + b[i]!);
   };
   let xs = ids.map((id, t) =>
-    Array.from({ length: D }, (_, i) => w.wte[id * D + i]! + w.wpe[t * D + i]!),
+    Array.from({ length: D }, (_, i) => w.wte[id * D + i]! + w.wpe[positions[t]! * D + i]!),
   );
   for (const L of w.layers) {
     const qkv = xs.map((x) =>
@@ -130,6 +134,28 @@ describe('CPU backend', () => {
     expect(maxAbsDiff(out.subarray(2 * V), ref.subarray(10 * V))).toBe(0);
   });
 
+  it('takes position ids at prefill; decode steps and forks continue from the last one', async () => {
+    const backend = new CpuBackend(synthetic.config, synthetic.weights);
+    const V = synthetic.config.vocabSize;
+    // A revision-like layout: the first 6 tokens at 30.., the rest from 0.
+    const positions = ids.map((_, t) => (t < 6 ? 30 + t : t - 6));
+    const ref = referenceLogits(synthetic, ids, positions).flat();
+    const batch = await backend.createBatch(3, 40);
+    const all = await batch.prefill([0], [ids], [positions]);
+    expect(maxAbsDiff(all, ref)).toBeLessThan(1e-4);
+    // Not what the default positions give: the ids alone do not decide the logits.
+    expect(maxAbsDiff(all, referenceLogits(synthetic, ids).flat())).toBeGreaterThan(1e-2);
+    await batch.prefill([1], [ids.slice(0, 10)], [positions.slice(0, 10)]);
+    await batch.fork(1, [2]);
+    for (let t = 10; t < 14; t++) {
+      const out = await batch.step([1, 2], [ids[t]!, ids[t]!]);
+      expect(maxAbsDiff(out.subarray(0, V), ref.slice(t * V, (t + 1) * V))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(out.subarray(V), ref.slice(t * V, (t + 1) * V))).toBeLessThan(1e-4);
+    }
+    await expect(batch.prefill([2], [[4, 5]], [[1]])).rejects.toThrow(/2 tokens but 1 positions/);
+    await expect(batch.prefill([2], [[4]], [[40]])).rejects.toThrow(/position 40 is outside/);
+  });
+
   it('refuses to run past the batch length and names the row', async () => {
     const backend = new CpuBackend(synthetic.config, synthetic.weights);
     const batch = await backend.createBatch(2, 8);
@@ -153,8 +179,10 @@ describe('CPU parity with PyTorch golden logits (every export found)', () => {
       expect(golden.inputs.length).toBeGreaterThan(0);
       for (const input of golden.inputs) {
         expect(e.tokenizer.encode(input.text).slice(0, e.config.nPositions)).toEqual(input.ids);
+        // PyTorch's positions are the runtime's (training's prompt_positions = promptPositions).
+        expect(promptPositions([...input.text], e.config.nPositions)).toEqual(input.positions);
         const batch = await backend.createBatch(1, input.ids.length);
-        const logits = await batch.prefill([0], [input.ids]);
+        const logits = await batch.prefill([0], [input.ids], [input.positions]);
         const diff = maxAbsDiff(logits, input.logits.flat());
         expect(diff, `${input.text.replace(/\n/g, '\\n')}`).toBeLessThanOrEqual(
           Math.min(1e-3, golden.tolerance),

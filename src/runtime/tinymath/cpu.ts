@@ -4,7 +4,13 @@
  * software adapters and after a GPU failure, so it aims to be plain and reasonably fast:
  * buffers are allocated once per batch, and the matmuls stream the [in, out] weight rows.
  */
-import { checkFeed, type BatchHandle, type DecoderBackend, type TinyMathConfig } from './backend';
+import {
+  checkFeed,
+  feedPositions,
+  type BatchHandle,
+  type DecoderBackend,
+  type TinyMathConfig,
+} from './backend';
 import type { TinyMathWeights } from './format';
 
 /** out[r, :] (+)= bias + x[r, :] @ w, for w laid out [kDim, mDim] (GPT-2's Conv1D). */
@@ -162,6 +168,8 @@ export class CpuBackend implements DecoderBackend {
 
 class CpuBatch implements BatchHandle {
   private readonly lengths: Int32Array;
+  /** Position id of each row's next token (its last position + 1). */
+  private readonly next: Int32Array;
   /** Per layer, [batch, maxLength, D]. */
   private readonly keys: Float32Array[];
   private readonly values: Float32Array[];
@@ -191,6 +199,7 @@ class CpuBatch implements BatchHandle {
     this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
     this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
     this.lengths = new Int32Array(batchSize);
+    this.next = new Int32Array(batchSize);
     this.scores = new Float32Array(maxLength);
   }
 
@@ -208,6 +217,7 @@ class CpuBatch implements BatchHandle {
   async prefill(
     rows: readonly number[],
     tokens: readonly (readonly number[])[],
+    positions?: readonly (readonly number[])[],
   ): Promise<Float32Array> {
     this.checkLive();
     checkFeed(
@@ -217,6 +227,7 @@ class CpuBatch implements BatchHandle {
       this.config.vocabSize,
       tokens,
     );
+    const fed = feedPositions(rows, tokens, positions, this.next, this.config.nPositions);
     let total = 0;
     for (const t of tokens) total += t.length;
     const V = this.config.vocabSize;
@@ -225,19 +236,23 @@ class CpuBatch implements BatchHandle {
     // because the earlier positions' keys and values are already in the cache.
     const entryRow = new Int32Array(total);
     const entryToken = new Int32Array(total);
+    const entryPosition = new Int32Array(total);
     let n = 0;
     rows.forEach((row, i) => {
-      for (const t of tokens[i]!) {
+      tokens[i]!.forEach((t, k) => {
         entryRow[n] = row;
         entryToken[n] = t;
+        entryPosition[n] = fed[i]![k]!;
         n++;
-      }
+      });
+      if (tokens[i]!.length > 0) this.next[row] = fed[i]![tokens[i]!.length - 1]! + 1;
     });
     for (let start = 0; start < total; start += PREFILL_CHUNK) {
       const end = Math.min(total, start + PREFILL_CHUNK);
       this.forward(
         entryRow.subarray(start, end),
         entryToken.subarray(start, end),
+        entryPosition.subarray(start, end),
         logits.subarray(start * V, end * V),
       );
       if (end < total) await yieldToEventLoop();
@@ -259,6 +274,7 @@ class CpuBatch implements BatchHandle {
         this.values[l]!.copyWithin(t * stride, source * stride, source * stride + len * D);
       }
       this.lengths[t] = len;
+      this.next[t] = this.next[source]!;
     }
     return Promise.resolve();
   }
@@ -282,8 +298,16 @@ class CpuBatch implements BatchHandle {
     this.mlp = new Float32Array(n * 4 * D);
   }
 
-  /** One forward pass over `n` (row, token) entries, each at its row's next position. */
-  private forward(entryRow: Int32Array, entryToken: Int32Array, logits: Float32Array): void {
+  /**
+   * One forward pass over `n` (row, token, position id) entries, each in its row's next cache
+   * slot.
+   */
+  private forward(
+    entryRow: Int32Array,
+    entryToken: Int32Array,
+    entryPosition: Int32Array,
+    logits: Float32Array,
+  ): void {
     const n = entryRow.length;
     const { nEmbd: D, nHead, vocabSize: V, layerNormEpsilon: eps } = this.config;
     const hd = D / nHead;
@@ -298,7 +322,7 @@ class CpuBatch implements BatchHandle {
       pos[e] = p;
       this.lengths[row] = p + 1;
       const te = entryToken[e]! * D;
-      const pe = p * D;
+      const pe = entryPosition[e]! * D;
       for (let i = 0; i < D; i++) x[e * D + i] = w.wte[te + i]! + w.wpe[pe + i]!;
     }
     const rowStride = this.maxLength * D;

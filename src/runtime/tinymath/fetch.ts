@@ -18,7 +18,7 @@ import {
 /** Bump the suffix when the cached representation or the text format changes (v2: revision
  * prompts close each attempt with a separator line); older caches are deleted. */
 export const MODEL_CACHE_PREFIX = 'ttc-lab-models-';
-export const MODEL_CACHE_NAME = `${MODEL_CACHE_PREFIX}v2`;
+export const MODEL_CACHE_NAME = `${MODEL_CACHE_PREFIX}v3`;
 
 export interface LoadProgress {
   /** e.g. `tinymath-gen/model.safetensors` */

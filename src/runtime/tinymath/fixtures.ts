@@ -5,8 +5,23 @@
  * quality. Never shown to users as "the model".
  */
 import { Rng } from '../../engine/random';
-import { countParameters, expectedShapes, type ExportFiles } from './format';
+import {
+  countParameters,
+  expectedShapes,
+  SUPPORTED_FORMAT_VERSION,
+  type ExportFiles,
+} from './format';
 import { encodeSafetensors } from './safetensors';
+
+/**
+ * Where token-by-token decoding may take over from a prefill (parity tests): from this index on
+ * (and at least `atLeast`) each position id follows the one before, as decode steps assume.
+ */
+export function contiguousFrom(positions: readonly number[], atLeast: number): number {
+  let k = positions.length;
+  while (k > 1 && positions[k - 1] === positions[k - 2]! + 1) k--;
+  return Math.min(positions.length, Math.max(k, atLeast));
+}
 
 /** The TinyMath character vocabulary (training/tinymath/tokenizer.py). */
 export const TINYMATH_VOCAB = ['<pad>', '<eos>', ...'\n0123456789+-*=,:QA?'];
@@ -53,7 +68,7 @@ export function configJson(shape: SyntheticShape): string {
     eos_token_id: 1,
     pad_token_id: 0,
     ttc_lab: {
-      format_version: 1,
+      format_version: SUPPORTED_FORMAT_VERSION,
       role,
       parameters: countParameters(c),
       prm: role === 'prm' ? { tag: '?', good: '+', bad: '-' } : null,

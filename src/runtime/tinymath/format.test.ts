@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticExport, syntheticTensors } from './fixtures';
-import { parseExport, ModelFormatError } from './format';
+import { parseExport, ModelFormatError, promptPositions } from './format';
 import { encodeSafetensors, halfToFloat32, parseSafetensors } from './safetensors';
 
 const SHAPE = { nEmbd: 16, nLayer: 2, nHead: 2, nPositions: 32 };
@@ -107,6 +107,18 @@ describe('parseExport', () => {
   it('maps the PRM judgement tokens', () => {
     const e = parseExport(syntheticExport({ ...SHAPE, role: 'prm' }, 1, 'tinymath-prm'), 'prm');
     expect(e.prmTokens).toEqual({ tag: 21, good: 13, bad: 14 });
+  });
+
+  it('lays out a revision prompt: the question from 0, earlier attempts from 320', () => {
+    const range = (a: number, n: number): number[] => Array.from({ length: n }, (_, i) => a + i);
+    // A plain prompt, and a partial solution after it, count from 0.
+    expect(promptPositions([...'Q:5,-3\n5-3=2\n'])).toEqual(range(0, 13));
+    // The earlier attempts with their "-" lines count on from 320; the question and the new
+    // attempt start at 0. A step that starts with a minus sign is not a separator.
+    const prompt = '-5+1=-4\n-\nA:2\n-\nQ:5,-3\n5-3=';
+    expect(promptPositions([...prompt])).toEqual([...range(320, 16), ...range(0, 11)]);
+    // Earlier attempts too long to fit above 320 start lower, so every position is in the model.
+    expect(promptPositions([...prompt], 330)).toEqual([...range(314, 16), ...range(0, 11)]);
   });
 
   it('says which character is outside the vocabulary', () => {

@@ -8,8 +8,41 @@ import { ModelFormatError, parseSafetensors, type Tensor } from './safetensors';
 
 export { ModelFormatError };
 
-/** The export format version this runtime reads (`ttc_lab.format_version`). */
-export const SUPPORTED_FORMAT_VERSION = 1;
+/**
+ * The export format version this runtime reads (`ttc_lab.format_version`). Version 2 added the
+ * revision prompt's position layout (`promptPositions`).
+ */
+export const SUPPORTED_FORMAT_VERSION = 2;
+
+/** A line holding only this closes an earlier attempt in a revision prompt (src/tasks/arith). */
+const SEPARATOR_LINE = '-';
+
+/** Where a revision prompt's earlier attempts start counting (docs/model-format.md, "Positions"). */
+export const EARLIER_ATTEMPTS_POSITION = 320;
+
+/**
+ * Position ids of a prompt, given as one string per token (docs/model-format.md, "Positions";
+ * training/tinymath/data.py `prompt_positions` is the same rule). A plain prompt counts 0, 1,
+ * 2, ... In a revision prompt (earlier attempts, each closed by a separator line, then the
+ * question line) the question and whatever follows it count from 0, so the new attempt sits
+ * exactly where a fresh sample would, and the earlier attempts before it count on from
+ * EARLIER_ATTEMPTS_POSITION (less if they are too long to fit below `nPositions`), apart from
+ * every position a plain problem uses. Tokens generated after the prompt continue from its last
+ * position.
+ */
+export function promptPositions(pieces: readonly string[], nPositions = 1024): number[] {
+  let last = 0;
+  for (let i = 0; i + 1 < pieces.length; i++) {
+    if (
+      pieces[i] === SEPARATOR_LINE &&
+      pieces[i + 1] === '\n' &&
+      (i === 0 || pieces[i - 1] === '\n')
+    )
+      last = i + 2;
+  }
+  const base = Math.min(EARLIER_ATTEMPTS_POSITION, nPositions - last);
+  return pieces.map((_, i) => (i < last ? base + i : i - last));
+}
 
 export interface LayerWeights {
   ln1Weight: Float32Array;

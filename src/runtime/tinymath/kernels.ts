@@ -2,7 +2,9 @@
  * WGSL for the TinyMath forward pass, generated per model shape (sizes become constants).
  * f32 only: no `shader-f16` needed.
  *
- * One workgroup owns one (row, position) job and keeps its activations in workgroup memory.
+ * One workgroup owns one (row, cache slot) job and keeps its activations in workgroup memory.
+ * The position id that selects the position embedding is part of the job: it equals the slot
+ * except in a revision prompt, whose earlier attempts reuse positions (docs/model-format.md).
  * A model of ~1M parameters is bound by dispatch count, not arithmetic, so:
  * - `decode` runs the WHOLE model for one new token per row in ONE dispatch. That is legal
  *   because a row's attention only reads its own cache, which this same workgroup writes
@@ -158,7 +160,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read_write> kcache: array<f32>;
 @group(0) @binding(2) var<storage, read_write> vcache: array<f32>;
-// Each job: row, position, token, unused.
+// Each job: row, cache slot, token, position id (docs/model-format.md, "Positions").
 @group(0) @binding(3) var<storage, read> jobs: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read_write> xbuf: array<f32>;
 @group(0) @binding(5) var<storage, read_write> qbuf: array<f32>;
@@ -225,8 +227,8 @@ fn kv_base(layer: u32, row: u32, pos: u32) -> u32 {
   return ((layer * params.batch + row) * params.max_len + pos) * D;
 }
 
-fn embed(token: u32, pos: u32, tid: u32) {
-  for (var i = tid; i < D; i += WG) { xs[i] = W[WTE + token * D + i] + W[WPE + pos * D + i]; }
+fn embed(token: u32, position: u32, tid: u32) {
+  for (var i = tid; i < D; i += WG) { xs[i] = W[WTE + token * D + i] + W[WPE + position * D + i]; }
   workgroupBarrier();
 }
 
@@ -342,7 +344,7 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let j = job_index(wid);
   if (j >= params.job_count) { return; }
   let job = load_job(j, tid);
-  embed(job.z, job.y, tid);
+  embed(job.z, job.w, tid);
   for (var layer = 0u; layer < NL; layer++) {
     qkv(layer, job.x, job.y, tid);
     // This workgroup's own key and value must be visible to its attention.
@@ -359,7 +361,7 @@ fn prefill_a(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   if (j >= params.job_count) { return; }
   let job = load_job(j, tid);
   if (params.layer == 0u) {
-    embed(job.z, job.y, tid);
+    embed(job.z, job.w, tid);
   } else {
     for (var i = tid; i < D; i += WG) { xs[i] = xbuf[j * D + i]; }
     workgroupBarrier();

@@ -5,7 +5,7 @@ import { makeArithProblem } from '../../tasks/arith/arith';
 import type { DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import { syntheticExport } from './fixtures';
-import { parseExport, type TinyMathExport } from './format';
+import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { TinyMathModel, type BackendSource } from './model';
 import { TinyMathPrm, prmInput } from './prm';
 import { findStop, logSumExp, sampleToken } from './sampling';
@@ -122,8 +122,10 @@ describe('TinyMathModel', () => {
     expect(tail[69]).toEqual(big[69]);
   });
 
-  it('greedy decoding is the argmax chain of the backend logits', async () => {
-    const prompt = 'Q:37,+45\n';
+  it.each([
+    ['a plain prompt', 'Q:37,+45\n'],
+    ['a revision prompt', '37+45=81\nA:81\n-\nQ:37,+45\n'],
+  ])('greedy decoding of %s is the argmax chain of the backend logits', async (_, prompt) => {
     const [c] = await model.generate({
       ...base,
       prompts: [prompt],
@@ -134,10 +136,14 @@ describe('TinyMathModel', () => {
     // Recompute the chain token by token with fresh prefills.
     const backend = new CpuBackend(gen.config, gen.weights);
     let ids = gen.tokenizer.encode(prompt);
+    // The prompt's own position layout; every generated token follows the last position.
+    const positions = promptPositions([...prompt], gen.config.nPositions);
     let text = '';
     const lps: number[] = [];
     for (let i = 0; i < c!.completionTokens; i++) {
-      const logits = await (await backend.createBatch(1, ids.length)).prefill([0], [ids]);
+      const logits = await (
+        await backend.createBatch(1, ids.length)
+      ).prefill([0], [ids], [positions]);
       const V = gen.config.vocabSize;
       const last = logits.subarray((ids.length - 1) * V);
       // <pad> (id 0) and the PRM tag "?" are never sampled.
@@ -148,6 +154,7 @@ describe('TinyMathModel', () => {
       if (best === gen.eosTokenId) break;
       text += gen.tokenizer.piece(best);
       ids = [...ids, best];
+      positions.push(positions[positions.length - 1]! + 1);
     }
     expect(c!.text).toBe(text);
     c!.tokenLogprobs!.forEach((lp, i) => expect(lp).toBeCloseTo(lps[i]!, 5));

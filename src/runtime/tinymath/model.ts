@@ -13,7 +13,7 @@ import type {
 } from '../../engine/types';
 import type { DecoderBackend } from './backend';
 import { yieldToEventLoop } from './cpu';
-import type { TinyMathExport } from './format';
+import { promptPositions, type TinyMathExport } from './format';
 import { findStop, logSumExp, sampleToken } from './sampling';
 
 /** Where a model gets its backend; the runtime swaps it to the CPU after a GPU failure. */
@@ -193,9 +193,16 @@ export class TinyMathModel implements LanguageModel {
         } else followers.get(leader)!.push(r);
       });
       const leaders = [...followers.keys()];
+      const { tokenizer } = this.model;
       const prefill = await batch.prefill(
         leaders,
         leaders.map((r) => rows[r]!.prompt),
+        leaders.map((r) =>
+          promptPositions(
+            rows[r]!.prompt.map((id) => tokenizer.piece(id)),
+            P,
+          ),
+        ),
       );
       const current = new Float32Array(n * V);
       let at = 0;

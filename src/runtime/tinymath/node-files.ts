@@ -63,6 +63,7 @@ export async function readGolden(dir: string): Promise<Golden> {
 
 /** golden.json: float32 logits of the stored weights on fixed inputs (docs/model-format.md). */
 export interface Golden {
-  inputs: { text: string; ids: number[]; logits: number[][] }[];
+  /** `positions`: the position id of each token (format version 2, `promptPositions`). */
+  inputs: { text: string; ids: number[]; positions: number[]; logits: number[][] }[];
   tolerance: number;
 }

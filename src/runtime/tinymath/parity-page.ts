@@ -13,8 +13,9 @@
  */
 import { CpuBackend } from './cpu';
 import { fetchExport } from './fetch';
-import { syntheticExport } from './fixtures';
+import { contiguousFrom, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
+import type { Golden } from './node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
 import { WebGpuBackend } from './webgpu';
 
@@ -36,11 +37,6 @@ export interface ParityReport {
   error: string | null;
 }
 
-interface Golden {
-  inputs: { text: string; ids: number[]; logits: number[][] }[];
-  tolerance: number;
-}
-
 declare global {
   interface Window {
     __tinymathParity?: ParityReport;
@@ -53,16 +49,23 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): num
   return m;
 }
 
-/** Prefill the first half of `ids`, decode the rest one token at a time; every logit compared. */
+/**
+ * Prefill the first half of `ids` (at least up to where the positions become contiguous),
+ * decode the rest one token at a time; every logit compared.
+ */
 async function compare(
   backend: WebGpuBackend,
   ids: number[],
+  positions: number[],
   reference: ArrayLike<number>,
 ): Promise<number> {
   const V = backend.config.vocabSize;
-  const half = Math.max(1, Math.floor(ids.length / 2));
+  const half = contiguousFrom(positions, Math.max(1, Math.floor(ids.length / 2)));
   const batch = await backend.createBatch(1, ids.length);
-  let worst = maxAbsDiff(await batch.prefill([0], [ids.slice(0, half)]), reference);
+  let worst = maxAbsDiff(
+    await batch.prefill([0], [ids.slice(0, half)], [positions.slice(0, half)]),
+    reference,
+  );
   for (let t = half; t < ids.length; t++) {
     worst = Math.max(worst, maxAbsDiff(await batch.step([0], [ids[t]!]), reference, t * V));
   }
@@ -97,7 +100,10 @@ async function run(): Promise<ParityReport> {
       let worst = 0;
       let positions = 0;
       for (const input of golden.inputs.slice(0, inputs)) {
-        worst = Math.max(worst, await compare(backend, input.ids, input.logits.flat()));
+        worst = Math.max(
+          worst,
+          await compare(backend, input.ids, input.positions, input.logits.flat()),
+        );
         positions += input.ids.length;
       }
       backend.dispose();
@@ -119,7 +125,12 @@ async function run(): Promise<ParityReport> {
       await new CpuBackend(synthetic.config, synthetic.weights).createBatch(1, ids.length)
     ).prefill([0], [ids]);
     const backend = await WebGpuBackend.create(device, synthetic.config, synthetic.weights);
-    const worst = await compare(backend, ids, reference);
+    const worst = await compare(
+      backend,
+      ids,
+      ids.map((_, i) => i),
+      reference,
+    );
     backend.dispose();
     cases.push({
       name: 'synthetic model vs CPU path',

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendLostError, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { syntheticExport } from './fixtures';
+import { contiguousFrom, syntheticExport } from './fixtures';
 import { parseExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
@@ -55,12 +55,13 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
         for (const input of golden.inputs.slice(0, 2)) {
           const ref = input.logits.flat();
           const batch = await backend.createBatch(2, input.ids.length);
-          const prefill = await batch.prefill([1], [input.ids]);
+          const prefill = await batch.prefill([1], [input.ids], [input.positions]);
           expect(maxAbsDiff(prefill, ref)).toBeLessThanOrEqual(Math.min(1e-3, golden.tolerance));
           // The fused decode kernel, one token at a time after a short prefill.
-          await batch.prefill([0], [input.ids.slice(0, 4)]);
+          const head = contiguousFrom(input.positions, 4);
+          await batch.prefill([0], [input.ids.slice(0, head)], [input.positions.slice(0, head)]);
           let worst = 0;
-          for (let t = 4; t < input.ids.length; t++) {
+          for (let t = head; t < input.ids.length; t++) {
             const step = await batch.step([0], [input.ids[t]!]);
             worst = Math.max(worst, maxAbsDiff(step, ref.slice(t * V, (t + 1) * V)));
           }

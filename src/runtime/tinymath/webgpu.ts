@@ -7,6 +7,7 @@
 import {
   BackendLostError,
   checkFeed,
+  feedPositions,
   type BatchHandle,
   type DecoderBackend,
   type TinyMathConfig,
@@ -195,6 +196,8 @@ export class WebGpuBackend implements DecoderBackend {
 
 class GpuBatch implements BatchHandle {
   private readonly lengths: Int32Array;
+  /** Position id of each row's next token (its last position + 1). */
+  private readonly next: Int32Array;
   private readonly kvBytes: number;
   private keys!: GPUBuffer;
   private values!: GPUBuffer;
@@ -217,6 +220,7 @@ class GpuBatch implements BatchHandle {
     readonly maxLength: number,
   ) {
     this.lengths = new Int32Array(batchSize);
+    this.next = new Int32Array(batchSize);
     const c = backend.config;
     this.kvBytes = c.nLayer * batchSize * maxLength * c.nEmbd * 4;
   }
@@ -308,17 +312,22 @@ class GpuBatch implements BatchHandle {
     );
   }
 
-  prefill(rows: readonly number[], tokens: readonly (readonly number[])[]): Promise<Float32Array> {
-    return this.run(rows, tokens, false);
+  prefill(
+    rows: readonly number[],
+    tokens: readonly (readonly number[])[],
+    positions?: readonly (readonly number[])[],
+  ): Promise<Float32Array> {
+    return this.run(rows, tokens, false, positions);
   }
 
   private async run(
     rows: readonly number[],
     tokens: readonly (readonly number[])[],
     decode: boolean,
+    positions?: readonly (readonly number[])[],
   ): Promise<Float32Array> {
     this.checkLive();
-    const { vocabSize: V, nLayer } = this.backend.config;
+    const { vocabSize: V, nLayer, nPositions } = this.backend.config;
     checkFeed(
       this,
       rows,
@@ -326,6 +335,7 @@ class GpuBatch implements BatchHandle {
       V,
       tokens,
     );
+    const fed = feedPositions(rows, tokens, positions, this.next, nPositions);
     let total = 0;
     for (const t of tokens) total += t.length;
     if (total === 0) return new Float32Array(0);
@@ -336,11 +346,12 @@ class GpuBatch implements BatchHandle {
       const jobs = new Uint32Array(total * 4);
       let n = 0;
       rows.forEach((row, i) => {
-        for (const t of tokens[i]!) {
-          jobs.set([row, this.lengths[row]!, t, 0], n * 4);
+        tokens[i]!.forEach((t, k) => {
+          jobs.set([row, this.lengths[row]!, t, fed[i]![k]!], n * 4);
           this.lengths[row]!++;
           n++;
-        }
+        });
+        if (tokens[i]!.length > 0) this.next[row] = fed[i]![tokens[i]!.length - 1]! + 1;
       });
       device.queue.writeBuffer(this.jobs!, 0, jobs);
       const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
@@ -436,6 +447,7 @@ class GpuBatch implements BatchHandle {
         }
       }
       this.lengths[t] = len;
+      this.next[t] = this.next[source]!;
     }
     this.backend.device.queue.submit([encoder.finish()]);
     return Promise.resolve();
