@@ -45,7 +45,14 @@ export async function readExportDir(
     onProgress?.({ file: `${name}/${file}`, loaded: bytes.byteLength, total: bytes.byteLength });
     return bytes;
   };
-  const [config, tokenizer, safetensors] = await Promise.all(EXPORT_FILES.map(read));
+  // Read in parallel, but report a failure in file order (config.json first), not whichever
+  // read happened to fail first.
+  const settled = await Promise.allSettled(EXPORT_FILES.map(read));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [config, tokenizer, safetensors] = settled.map(
+    (r) => (r as PromiseFulfilledResult<Uint8Array>).value,
+  );
   const text = new TextDecoder();
   return {
     name,
