@@ -394,8 +394,8 @@ def stage_revision(cfg, train, _eval):
     with open(os.path.join(stage_dir(cfg, "revsample"), "trajectories.json")) as f:
         trajectories = json.load(f)
     # The prompt's positions (lm_example -> prompt_positions) put the new attempt where a fresh
-    # sample's would be and each earlier attempt where it was written, so the positions pretraining
-    # learned are the ones a revision uses.
+    # sample's would be, so the positions pretraining learned are the ones a revision uses, and
+    # the earlier attempts from 320, apart from them.
     rev = [lm_example(revision_prompt(t["problem"], t["attempts"]), t["target"]) for t in trajectories]
     rev = [e for e in rev if e.slots <= hp["row_len"]]
     # Plain examples keep the single shipped generator good at first attempts.

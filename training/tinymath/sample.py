@@ -4,7 +4,7 @@ Prompts of different lengths are left-padded so that every row's next token sits
 column. Two details matter (the prototype's NaNs came from the first):
   * a padding position must be allowed to attend to itself, otherwise its softmax row is all -inf;
   * real tokens must never attend to padding, and positions count from each row's first real token
-    (`prompt_positions`: a revision prompt's earlier attempts reuse the positions after the question).
+    (`prompt_positions`: in a revision prompt the question counts from 0, the earlier attempts from 320).
 Finished rows are dropped from the batch as they finish, so long tails do not pay for short rows.
 """
 from __future__ import annotations

@@ -72,7 +72,8 @@ export class BackendLostError extends Error {
 
 /**
  * The position ids of each fed token, one array per row: `positions[i]` where given (checked),
- * otherwise continuing from `next[row]` (the position after the row's last token).
+ * otherwise continuing from `next[row]` (the position after the row's last token). Advances
+ * `next[row]` past the last one, so a backend only keeps `next` and copies it on fork.
  */
 export function feedPositions(
   rows: readonly number[],
@@ -83,7 +84,7 @@ export function feedPositions(
 ): (readonly number[])[] {
   if (positions && positions.length !== rows.length)
     throw new Error(`TinyMath batch: ${rows.length} rows but ${positions.length} position lists`);
-  return rows.map((row, i) => {
+  const fed = rows.map((row, i) => {
     const n = tokens[i]!.length;
     const given = positions?.[i];
     if (!given) return Array.from({ length: n }, (_, k) => next[row]! + k);
@@ -97,6 +98,11 @@ export function feedPositions(
     }
     return given;
   });
+  rows.forEach((row, i) => {
+    const last = fed[i]![fed[i]!.length - 1];
+    if (last !== undefined) next[row] = last + 1;
+  });
+  return fed;
 }
 
 /** Check the arguments every BatchHandle method shares; the message says which call was wrong. */

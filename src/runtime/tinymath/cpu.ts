@@ -245,7 +245,6 @@ class CpuBatch implements BatchHandle {
         entryPosition[n] = fed[i]![k]!;
         n++;
       });
-      if (tokens[i]!.length > 0) this.next[row] = fed[i]![tokens[i]!.length - 1]! + 1;
     });
     for (let start = 0; start < total; start += PREFILL_CHUNK) {
       const end = Math.min(total, start + PREFILL_CHUNK);

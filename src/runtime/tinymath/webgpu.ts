@@ -351,7 +351,6 @@ class GpuBatch implements BatchHandle {
           this.lengths[row]!++;
           n++;
         });
-        if (tokens[i]!.length > 0) this.next[row] = fed[i]![tokens[i]!.length - 1]! + 1;
       });
       device.queue.writeBuffer(this.jobs!, 0, jobs);
       const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
