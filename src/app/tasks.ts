@@ -10,7 +10,13 @@
  */
 import type { Problem, Task } from '../engine/types';
 import type { BenchmarkTask } from '../tasks/answers/benchmark';
-import { arithLevel, arithProblemFromId, arithTask, makeArithProblem } from '../tasks/arith';
+import {
+  arithLevel,
+  arithProblemFromId,
+  arithTask,
+  arithTokenCaps,
+  makeArithProblem,
+} from '../tasks/arith';
 import { gsm8kTask } from '../tasks/gsm8k';
 import { math500Task } from '../tasks/math500';
 
@@ -59,9 +65,6 @@ export interface TaskEntry {
 const PICKER_SEED = 2024;
 const PICKER_SIZE = 12;
 
-/** TinyMath is character-level: the longest line "9999*12=119988\n" fits in 24 tokens. */
-const ARITH_TOKENS_PER_STEP = 24;
-
 /**
  * A chat model's step is a paragraph, and small models are wordy: 256 tokens holds a long MATH
  * step. Whole solutions get about 96 tokens per expected step, capped at 1024 because WebLLM
@@ -82,10 +85,7 @@ const arithEntry: TaskEntry = {
   pickerProblems: (level) => arithTask.sampleProblems(level, PICKER_SIZE, PICKER_SEED),
   problemFromSeed: (level, seed) => makeArithProblem(level, seed),
   solutionSteps: (level) => arithLevel(level).steps + 1,
-  tokenCaps: (level) => ({
-    step: ARITH_TOKENS_PER_STEP,
-    solution: ARITH_TOKENS_PER_STEP * (arithLevel(level).steps + 2),
-  }),
+  tokenCaps: arithTokenCaps,
   levelLabel(level) {
     const ops = arithLevel(level).steps;
     return `Level ${level} (${ops} operation${ops === 1 ? '' : 's'})`;

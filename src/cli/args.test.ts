@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { arithTask, canonicalSolution, generateArith } from '../tasks/arith';
 import {
   CliError,
   parseLevels,
@@ -18,11 +19,29 @@ const base: CliRunOptions = {
   temperature: 1,
   topP: 1,
   aggregation: 'last',
+  level: 3,
   maxTokens: null,
   maxRounds: 40,
 };
 
 describe('cli args', () => {
+  it('gives every level room for its longest canonical solution unless --max-tokens says otherwise', () => {
+    for (let level = 1; level <= arithTask.levels; level++) {
+      // One token per character, plus the end-of-sequence token.
+      const longest = Math.max(
+        ...Array.from(
+          { length: 200 },
+          (_, seed) => canonicalSolution(generateArith(level, seed)).length + 1,
+        ),
+      );
+      const bon = toStrategyConfig({ ...base, strategy: 'best-of-n', level });
+      expect(bon.maxTokens, `level ${level}`).toBeGreaterThanOrEqual(longest);
+      const beam = toStrategyConfig({ ...base, level });
+      expect(beam.maxTokens).toBeLessThan(bon.maxTokens);
+    }
+    expect(toStrategyConfig({ ...base, level: 5, maxTokens: 50 }).maxTokens).toBe(50);
+  });
+
   it('builds each strategy config from the options', () => {
     expect(toStrategyConfig(base)).toMatchObject({
       kind: 'beam',

@@ -3,6 +3,7 @@
  * StrategyConfig. Kept apart from main.ts so it is unit-tested without loading any model.
  */
 import type { Aggregation, StrategyConfig, StrategyKind } from '../engine/types';
+import { arithTokenCaps } from '../tasks/arith';
 
 export interface CliRunOptions {
   strategy: StrategyKind;
@@ -14,6 +15,8 @@ export interface CliRunOptions {
   temperature: number;
   topP: number;
   aggregation: Aggregation;
+  /** The problem's level: it sets the token caps unless maxTokens is given. */
+  level: number;
   maxTokens: number | null;
   maxRounds: number;
 }
@@ -51,11 +54,15 @@ export function parseAggregation(raw: string | undefined): Aggregation {
   return a;
 }
 
-/** The engine config for the command-line options. Whole solutions get more tokens than steps. */
+/**
+ * The engine config for the command-line options. Whole solutions get more tokens than steps;
+ * without --max-tokens both come from the level, as in the app.
+ */
 export function toStrategyConfig(o: CliRunOptions): StrategyConfig {
   const common = { n: o.n, temperature: o.temperature, topP: o.topP, aggregation: o.aggregation };
-  const solutionTokens = o.maxTokens ?? 160;
-  const stepTokens = o.maxTokens ?? 24;
+  const caps = arithTokenCaps(o.level);
+  const solutionTokens = o.maxTokens ?? caps.solution;
+  const stepTokens = o.maxTokens ?? caps.step;
   switch (o.strategy) {
     case 'best-of-n': {
       const selection = o.selection || 'weighted';

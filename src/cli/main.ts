@@ -29,7 +29,7 @@ import { replayTrace } from '../engine/trace/reducer';
 import { parseTraceFile, serializeTrace } from '../engine/trace/io';
 import type { TraceEvent } from '../engine/trace/events';
 import type { LanguageModel, Problem, Verifier } from '../engine/types';
-import { arithProblemFromId, arithTask, makeArithProblem } from '../tasks/arith';
+import { arithProblemFromId, arithTask, arithTokenCaps, makeArithProblem } from '../tasks/arith';
 import { OpenAICompletionsModel } from '../runtime/http/openai';
 import { loadTinyMathFromDir, type TinyMathBundle } from '../runtime/tinymath';
 import {
@@ -182,6 +182,7 @@ function fmt(n: number): string {
 }
 
 async function commandRun(v: Values): Promise<number> {
+  const problem = pickProblem(v);
   const config = toStrategyConfig({
     strategy: parseStrategy(v.strategy),
     n: parseNumber('n', v.n, 16),
@@ -193,9 +194,9 @@ async function commandRun(v: Values): Promise<number> {
     topP: parseNumber('top-p', v['top-p'], 1, false),
     aggregation: parseAggregation(v.aggregation),
     maxTokens: v['max-tokens'] ? parseNumber('max-tokens', v['max-tokens'], 0) : null,
+    level: problem.level,
     maxRounds: 40,
   });
-  const problem = pickProblem(v);
   const { model, verifier, bundle } = await loadBackends(v);
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -299,15 +300,23 @@ async function commandSweep(v: Values): Promise<number> {
     temperature: parseNumber('temperature', v.temperature, 1, false),
     topP: 1,
     aggregation: parseAggregation(v.aggregation),
-    solutionMaxTokens: 160,
-    stepMaxTokens: 24,
     maxRounds: 40,
   };
-  const backend = createStrategySweepBackend({
+  // Token caps follow each problem's level (a level-5 solution is longer than a level-1 one).
+  const configsFor = (problem: Problem) => {
+    const caps = arithTokenCaps(problem.level);
+    return fixedSweepConfigs(
+      { ...runSettings, solutionMaxTokens: caps.solution, stepMaxTokens: caps.step },
+      verifier ? 'weighted' : 'majority',
+    );
+  };
+  const backend = createStrategySweepBackend<SearchSpec>({
     task: arithTask,
     model,
     verifier,
-    ...fixedSweepConfigs(runSettings, verifier ? 'weighted' : 'majority'),
+    poolConfig: (problem, nMax) => configsFor(problem).poolConfig(problem, nMax),
+    searchConfig: (spec, budget, problem) =>
+      configsFor(problem).searchConfig(spec, budget, problem),
   });
   const controller = new AbortController();
   process.once('SIGINT', () => {

@@ -68,6 +68,20 @@ export function arithLevel(level: number): ArithLevel {
   return spec;
 }
 
+/** TinyMath is character-level: the longest line, such as "99999-99=99900\n", fits in 24 tokens. */
+export const ARITH_TOKENS_PER_STEP = 24;
+
+/**
+ * Token caps for a level: one step, and a whole solution (its operations, the answer line and a
+ * line to spare). The app and the command line both use these, so a long level is never cut short.
+ */
+export function arithTokenCaps(level: number): { step: number; solution: number } {
+  return {
+    step: ARITH_TOKENS_PER_STEP,
+    solution: ARITH_TOKENS_PER_STEP * (arithLevel(level).steps + 2),
+  };
+}
+
 export function applyOp(a: number, op: ArithOp, b: number): number {
   switch (op) {
     case '+':
