@@ -13,11 +13,15 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   eval       REPORT.md + report.json on held-out problems
 Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
 sampling stages save finished chunks, so a killed run continues where it stopped.
+The data (scripts/export-arith-data.ts, from the task's TypeScript) is rewritten on every run; a run
+folder remembers the data it was made from and refuses to resume on different data (the task
+changed), instead of mixing stages trained on two tasks.
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import math
 import os
@@ -289,6 +293,35 @@ def train_stage(cfg, name, model, pool, hp, stop_at=None):
 
 
 # ----------------------------------------------------------------------------- stages
+
+
+DATA_FILES = ("meta.json", "train.jsonl", "eval.jsonl", "checker.jsonl")
+
+
+def data_fingerprint(data_dir):
+    h = hashlib.sha256()
+    for name in DATA_FILES:
+        with open(os.path.join(data_dir, name), "rb") as f:
+            h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()
+
+
+def check_data_fingerprint(cfg):
+    """Record the data a run folder is made from; stop if it was made from other data."""
+    path = os.path.join(ROOT, cfg["out"], "data.sha256")
+    now = data_fingerprint(os.path.join(ROOT, cfg["data"]))
+    if os.path.exists(path):
+        with open(path) as f:
+            before = f.read().strip()
+        if before != now:
+            raise SystemExit(
+                f"{cfg['out']} was made from different data than {cfg['data']} holds now (the task in "
+                "src/tasks/arith changed?). Its finished stages would not match: move the folder "
+                "away (or pass --out) to train from scratch."
+            )
+    else:
+        with open(path, "w") as f:
+            f.write(now + "\n")
 
 
 def load_data(cfg):
@@ -643,10 +676,10 @@ def main():
     if args.out:
         cfg["out"] = args.out
     os.makedirs(os.path.join(ROOT, cfg["out"]), exist_ok=True)
-    if not os.path.exists(os.path.join(ROOT, cfg["data"], "meta.json")):
-        cmd = ["npx", "tsx", "scripts/export-arith-data.ts", "--out", cfg["data"], *cfg.get("data_args", [])]
-        log("data: " + " ".join(cmd))
-        subprocess.run(cmd, cwd=ROOT, check=True)
+    cmd = ["npx", "tsx", "scripts/export-arith-data.ts", "--out", cfg["data"], *cfg.get("data_args", [])]
+    log("data: " + " ".join(cmd))
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    check_data_fingerprint(cfg)
     train, eval_problems = load_data(cfg)
     times_path = os.path.join(ROOT, cfg["out"], "times.json")
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}

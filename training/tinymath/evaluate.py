@@ -15,7 +15,7 @@ import torch
 
 from . import tokenizer as tok
 from .data import extract_answer, grade, prm_text, revision_prompt, split_steps
-from .metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k
+from .metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k, sign_test_p
 from .sample import generate_batched, prm_scores
 
 MAX_PRM_STEPS = 24
@@ -113,14 +113,23 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
         if k <= n:
             res[f"pass@{k}"] = sum(pass_at_k(n, c, k) for c in per_problem_c) / len(problems)
     groups = n // k_bon
-    maj, bon = 0.0, 0.0
+    maj, bon, bon_only, maj_only = 0, 0, 0, 0
     for i, p in enumerate(problems):
         for gi in range(groups):
             sl = slice(i * n + gi * k_bon, i * n + (gi + 1) * k_bon)
-            maj += majority_vote(answers[sl]) == str(int(p["answer"]))
-            bon += best_of_n_weighted(answers[sl], final[sl]) == str(int(p["answer"]))
+            m = majority_vote(answers[sl]) == str(int(p["answer"]))
+            w = best_of_n_weighted(answers[sl], final[sl]) == str(int(p["answer"]))
+            maj, bon = maj + m, bon + w
+            bon_only, maj_only = bon_only + (w and not m), maj_only + (m and not w)
     res[f"majority@{k_bon}"] = maj / (len(problems) * groups)
     res[f"best_of_{k_bon}_weighted_prm"] = bon / (len(problems) * groups)
+    # The two pick from the same samples, so compare them pairwise: groups only one gets right.
+    res[f"best_of_{k_bon}_vs_majority"] = {
+        "groups": len(problems) * groups,
+        "only_weighted_right": bon_only,
+        "only_majority_right": maj_only,
+        "sign_test_p": round(sign_test_p(bon_only, maj_only), 4),
+    }
     all_verdicts = [v for g in graded for v in g[1]]
     res["step_error_rate"] = 1 - sum(all_verdicts) / max(1, len(all_verdicts))
     n_correct = sum(correct)
@@ -145,12 +154,18 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
         "threshold_flags_earlier": sum(d["threshold_early"] for d in det) / len(det) if det else None,
         "largest_drop": sum(d["largest_drop"] for d in det) / len(det) if det else None,
     }
-    rev_ok = [grade(problems[pi], t)[0] for (pi, _), t in zip([x for x in rev_items for _ in range(hp["rev_samples"])], rev_out)]
-    fresh = [per_problem_c[pi] / n for pi, _ in rev_items for _ in range(hp["rev_samples"])]
+    rev_pairs = [x for x in rev_items for _ in range(hp["rev_samples"])]
+    rev_ok = [grade(problems[pi], t)[0] for (pi, _), t in zip(rev_pairs, rev_out)]
+    fresh = [per_problem_c[pi] / n for pi, _ in rev_pairs]
+    # Attempt 2 written out exactly as attempt 1 was: the model repeated its wrong answer.
+    copied = [t == first for (_, first), t in zip(rev_pairs, rev_out)]
+    new_ok = [ok for ok, c in zip(rev_ok, copied) if not c]
     res["revision"] = {
         "pairs": len(rev_ok),
         "attempt2_after_wrong": sum(rev_ok) / len(rev_ok) if rev_ok else None,
         "fresh_sample_same_problems": sum(fresh) / len(fresh) if fresh else None,
+        "attempt2_copies_attempt1": sum(copied) / len(copied) if copied else None,
+        "attempt2_right_when_not_a_copy": sum(new_ok) / len(new_ok) if new_ok else None,
     }
     if rev_ok:
         res["revision"]["gain"] = res["revision"]["attempt2_after_wrong"] - res["revision"]["fresh_sample_same_problems"]
@@ -183,6 +198,14 @@ def run(cfg, gen, prm, eval_problems, out_dir, log):
         "settings": hp,
     }
     return report
+
+
+def _paired(r, b):
+    """ " (12 vs 9 groups, p 0.66)": the groups only weighted / only majority gets right, sign test."""
+    c = r.get(f"best_of_{b}_vs_majority")
+    if not c:
+        return ""
+    return f" ({c['only_weighted_right']} vs {c['only_majority_right']} groups, p {c['sign_test_p']:.2f})"
 
 
 def _f(x, digits=3):
@@ -218,7 +241,10 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "",
         f"PRM AUROC of the final-answer score for correctness, all levels pooled: **{_f(report['prm_auroc_all_levels'])}**. "
         "*Within a problem* averages the AUROC over the problems that have both right and wrong samples: it is what "
-        "choosing among one problem's samples needs, and pooled AUROC also rewards scoring hard problems low.",
+        "choosing among one problem's samples needs, and pooled AUROC also rewards scoring hard problems low. "
+        f"Best-of-{report['settings']['bon']} weighted and majority@{report['settings']['bon']} choose from the same groups of samples, so the "
+        "targets table also counts the groups only one of them gets right, with a two-sided sign test on those counts "
+        "(p: how likely a split at least that uneven is if the two were equally good).",
         "",
         "## PRM: first wrong step",
         "",
@@ -240,15 +266,17 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "",
         f"For up to {hp['rev_attempts']} distinct wrong samples per problem, the generator gets the revision prompt "
         f"(that wrong attempt, the `-` separator line, then the question) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
-        "pass@1 of the same problems, weighted the same way.",
+        "pass@1 of the same problems, weighted the same way. *Copies*: attempt 2 is attempt 1 again, character for "
+        "character; the last column is attempt 2's accuracy without those.",
         "",
-        "| level | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain |",
-        "|---|---|---|---|---|",
+        "| level | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain | copies | attempt 2 when not a copy |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in L:
         v = r["revision"]
         lines.append(
-            f"| {r['level']} | {v['pairs']} | {_f(v['attempt2_after_wrong'])} | {_f(v['fresh_sample_same_problems'])} | {_f(v.get('gain'))} |"
+            f"| {r['level']} | {v['pairs']} | {_f(v['attempt2_after_wrong'])} | {_f(v['fresh_sample_same_problems'])} | {_f(v.get('gain'))} "
+            f"| {_f(v.get('attempt2_copies_attempt1'))} | {_f(v.get('attempt2_right_when_not_a_copy'))} |"
         )
     if "targets" in report:
         lines += ["", "## Targets (issue 3)", "", "| target | value | met |", "|---|---|---|"]
@@ -284,7 +312,7 @@ def targets(report: dict, total_bytes: int) -> list[dict]:
     out.append(
         {
             "target": f"best-of-{b} weighted beats majority@{b} on the 3 hardest levels",
-            "value": "; ".join(f"L{r['level']}: {_f(r[f'best_of_{b}_weighted_prm'])} vs {_f(r[f'majority@{b}'])}" for r in hard),
+            "value": "; ".join(f"L{r['level']}: {_f(r[f'best_of_{b}_weighted_prm'])} vs {_f(r[f'majority@{b}'])}{_paired(r, b)}" for r in hard),
             "met": all(r[f"best_of_{b}_weighted_prm"] > r[f"majority@{b}"] for r in hard),
         }
     )

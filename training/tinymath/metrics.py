@@ -42,6 +42,17 @@ def best_of_n_weighted(answers: list[str | None], scores: list[float]) -> str | 
     return max(total, key=lambda a: (total[a], -first[a]))
 
 
+def sign_test_p(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: how likely a split at least this uneven is between two equally good
+    methods, counting only the cases where exactly one of them is right."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    tail = sum(comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
 def auroc(scores: list[float], labels: list[bool]) -> float | None:
     """Area under the ROC curve (Mann-Whitney U, ties count one half); None without both classes."""
     pos = [s for s, y in zip(scores, labels) if y]

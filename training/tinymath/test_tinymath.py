@@ -35,7 +35,7 @@ from tinymath.data import (  # noqa: E402
     split_steps,
 )
 from tinymath.export import export, load  # noqa: E402
-from tinymath.metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k  # noqa: E402
+from tinymath.metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k, sign_test_p  # noqa: E402
 from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
 from tinymath.sample import generate, prm_scores  # noqa: E402
 
@@ -256,6 +256,13 @@ class Metrics(unittest.TestCase):
         self.assertEqual(best_of_n_weighted(["3", "4", "4"], [0.9, 0.3, 0.4]), "3")
         self.assertIsNone(majority_vote([None, None]))
 
+    def test_sign_test_matches_the_binomial_tails(self):
+        self.assertAlmostEqual(sign_test_p(0, 5), 2 / 32)
+        self.assertAlmostEqual(sign_test_p(9, 1), 2 * (1 + 10) / 1024)
+        self.assertAlmostEqual(sign_test_p(1, 9), sign_test_p(9, 1))
+        self.assertEqual(sign_test_p(3, 3), 1.0)
+        self.assertEqual(sign_test_p(0, 0), 1.0)
+
 
 class Resume(unittest.TestCase):
     def test_interrupted_training_resumes_to_the_same_weights(self):
@@ -276,6 +283,26 @@ class Resume(unittest.TestCase):
                 finals.append({k: v.clone() for k, v in m.state_dict().items()})
         for k in finals[0]:
             self.assertTrue(torch.allclose(finals[0][k], finals[1][k], atol=1e-6), k)
+
+
+    def test_a_run_folder_refuses_to_resume_on_other_data(self):
+        import pipeline
+
+        with tempfile.TemporaryDirectory() as d:
+            data, out = os.path.join(d, "data"), os.path.join(d, "out")
+            os.makedirs(data)
+            os.makedirs(out)
+            for name in pipeline.DATA_FILES:
+                with open(os.path.join(data, name), "w") as f:
+                    f.write(name)
+            cfg = {"out": out, "data": data}
+            pipeline.check_data_fingerprint(cfg)  # first run: records the data
+            pipeline.check_data_fingerprint(cfg)  # same data: resumes
+            with open(os.path.join(data, "train.jsonl"), "a") as f:
+                f.write("changed")
+            with self.assertRaises(SystemExit) as e:
+                pipeline.check_data_fingerprint(cfg)
+            self.assertIn("different data", str(e.exception))
 
 
 class Export(unittest.TestCase):
