@@ -37,7 +37,8 @@ test('a shared link reproduces the same run: same node texts and final answer', 
   expect(b.events).toEqual(a.events);
 
   // A different seed is a different run (the comparison above can fail). Level 5 at temperature 1:
-  // the trained model errs on ~30% of steps there, so two seeds giving identical trees is unlikely.
+  // the trained model errs on about one step in ten there (training/REPORT.md), so two seeds giving
+  // identical trees is unlikely.
   const before = await currentTrace(second);
   await second.getByLabel('Seed', { exact: true }).fill('54321');
   await expect(second).toHaveURL(/seed=54321/);

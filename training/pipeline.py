@@ -65,7 +65,8 @@ PRESETS = {
         # Many easy problems: their wrong answers are rare, and revisions matter most there.
         revsample=dict(per_level=[2400, 1500, 600, 300, 300], samples=6, max_new=140),
         # Rows of 640: every trajectory fits, up to 4 earlier attempts on the longest level.
-        revision=dict(steps=500, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
+        # 1,000 steps: 500 left attempt 2 below a fresh sample (training/README.md).
+        revision=dict(steps=1000, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
         prmextra=dict(per_level=300, samples=8, max_new=140),
         # Sampled solutions without rollouts get checker step labels ("right so far"), which
