@@ -62,6 +62,7 @@ Run options:
   --selection S        best-of-n: naive | majority | weighted; revisions: verifier | majority
   --temperature T      (default 1)    --top-p P (default 1)
   --aggregation A      last | min | product (default last)
+  --max-tokens T       cap per generation (default: from the level, as in the app)
   --verifier V         prm | oracle | none (default prm; oracle = exact step checker)
   --seed S             run seed (default 1)
   --out FILE           write the trace as JSON
