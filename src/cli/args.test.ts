@@ -5,6 +5,7 @@ import {
   parseLevels,
   parseNumber,
   parseStrategy,
+  progressText,
   toStrategyConfig,
   type CliRunOptions,
 } from './args';
@@ -76,5 +77,19 @@ describe('cli args', () => {
     expect(parseLevels('2-4', 5)).toEqual([2, 3, 4]);
     expect(parseLevels('5,1,1', 5)).toEqual([1, 5]);
     expect(parseLevels(undefined, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('rewrites one progress line on a terminal and writes a line every 30 s into a file', () => {
+    const at = (done: number, elapsedS: number, lastWrittenS: number | null) => ({
+      done,
+      total: 100,
+      elapsedS,
+      lastWrittenS,
+    });
+    expect(progressText(at(10, 5, 4), true)).toBe('\r10/100 units, 5 s, about 1 min left   ');
+    expect(progressText(at(1, 1, null), false)).toBe('1/100 units, 1 s, about 2 min left\n');
+    expect(progressText(at(10, 20, 1), false)).toBeNull();
+    expect(progressText(at(50, 31, 1), false)).toBe('50/100 units, 31 s, about 1 min left\n');
+    expect(progressText(at(100, 40, 31), false)).toBe('100/100 units, 40 s\n');
   });
 });

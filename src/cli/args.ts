@@ -129,3 +129,23 @@ export function parseLevels(raw: string | undefined, maxLevel: number): number[]
   }
   return [...out].sort((x, y) => x - y);
 }
+
+/**
+ * Sweep progress for stderr: on a terminal, one line rewritten in place at every unit; into a file
+ * or pipe, a new line at most every `everySeconds` (and at the end), so a log stays readable.
+ * Returns the text to write, or null for nothing now.
+ */
+export function progressText(
+  p: { done: number; total: number; elapsedS: number; lastWrittenS: number | null },
+  isTTY: boolean,
+  everySeconds = 30,
+): string | null {
+  const eta =
+    p.done > 0 && p.done < p.total
+      ? `, about ${Math.ceil(((p.elapsedS / p.done) * (p.total - p.done)) / 60)} min left`
+      : '';
+  const text = `${p.done}/${p.total} units, ${p.elapsedS.toFixed(0)} s${eta}`;
+  if (isTTY) return `\r${text}   `;
+  const due = p.lastWrittenS === null || p.elapsedS - p.lastWrittenS >= everySeconds;
+  return due || p.done === p.total ? `${text}\n` : null;
+}

@@ -38,6 +38,7 @@ import {
   parseLevels,
   parseNumber,
   parseStrategy,
+  progressText,
   toStrategyConfig,
 } from './args';
 
@@ -326,6 +327,7 @@ async function commandSweep(v: Values): Promise<number> {
   });
   const records = [...completed];
   const t0 = performance.now();
+  let lastProgressS: number | null = null;
   for await (const e of runSweep({
     problems,
     budgets,
@@ -339,10 +341,18 @@ async function commandSweep(v: Values): Promise<number> {
       records.push(e.record);
       appendFileSync(out, `${JSON.stringify(e.record)}\n`);
     } else if (e.type === 'progress') {
-      const elapsed = (performance.now() - t0) / 1000;
-      process.stderr.write(`\r${e.done}/${e.total} units, ${elapsed.toFixed(0)} s   `);
+      const elapsedS = (performance.now() - t0) / 1000;
+      const text = progressText(
+        { done: e.done, total: e.total, elapsedS, lastWrittenS: lastProgressS },
+        process.stderr.isTTY === true,
+      );
+      if (text !== null) {
+        process.stderr.write(text);
+        lastProgressS = elapsedS;
+      }
     } else {
-      process.stderr.write(`\n${e.aborted ? 'cancelled' : 'done'}: ${e.done}/${e.total}\n`);
+      const lead = process.stderr.isTTY ? '\n' : '';
+      process.stderr.write(`${lead}${e.aborted ? 'cancelled' : 'done'}: ${e.done}/${e.total}\n`);
     }
   }
   bundle?.dispose();
