@@ -68,7 +68,7 @@ export function arithLevel(level: number): ArithLevel {
   return spec;
 }
 
-/** TinyMath is character-level: the longest line, such as "99999-99=99900\n", fits in 24 tokens. */
+/** TinyMath is character-level: the longest line (13 characters, "9999-99=9900\n") fits in 24. */
 export const ARITH_TOKENS_PER_STEP = 24;
 
 /**
