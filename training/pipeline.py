@@ -73,12 +73,14 @@ PRESETS = {
         # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
         # The PRM is the pretrained generator, frozen, with 2 new blocks on top that learn to
         # judge; every result character also gets an "on track" label (char_labels), which
-        # says where a step goes wrong (training/README.md, "What was tried for the PRM").
+        # says where a step goes wrong (training/README.md, "What was tried for the PRM"). The base
+        # is the final generator, and the new blocks read its confidence in every character
+        # (`confidence`, model.py): without it they judged steps within a problem near chance.
         prm=dict(
             steps=600, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
-            char_labels=True, grow=2, freeze_base=True,
+            char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
-        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=2, max_new=140),
+        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=140),
     ),
     "provisional": dict(
         out="training/out/provisional",
@@ -105,7 +107,7 @@ PRESETS = {
         prmextra=dict(per_level=2, samples=2, max_new=40),
         prm=dict(
             steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker",
-            char_labels=True, grow=2, freeze_base=True,
+            char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
@@ -141,14 +143,17 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
-def new_model(cfg, extra_layers=0) -> TinyGPT:
+def new_model(cfg, extra_layers=0, confidence=False) -> TinyGPT:
     shape = dict(cfg["model"])
+    if confidence:
+        shape["confidence_after"] = shape["n_layer"]
     shape["n_layer"] += extra_layers
     return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **shape))
 
 
 def load_model(cfg, stage) -> TinyGPT:
-    m = new_model(cfg, cfg["prm"].get("grow", 0) if stage == "prm" else 0)
+    hp = cfg["prm"]
+    m = new_model(cfg, hp.get("grow", 0), hp.get("confidence", False)) if stage == "prm" else new_model(cfg)
     m.load_state_dict(torch.load(os.path.join(stage_dir(cfg, stage), "model.pt")))
     return m
 
@@ -565,21 +570,29 @@ def stage_prm(cfg, _train, _eval):
                 add(g["problem"], steps, step_labels(*grade(g["problem"], g["text"]), len(steps), mode))
     n_sampled = len(pool) - n_mc
     log(f"prm: {n_mc} solutions with Monte Carlo step labels, {n_sampled} sampled with {mode!r} labels")
-    # The PRM is a separate model; starting from the pretrained generator's weights (as the paper's
-    # PRMs start from the base model) gives it arithmetic for free.
-    model = load_model(cfg, "pretrain")
+    # The PRM is a separate model; starting from a generator's weights (as the paper's PRMs start
+    # from the base model) gives it arithmetic for free. `base`: "pretrain", or "final", the
+    # generator that writes the solutions it judges, whose confidence then is the sampler's own.
+    model = load_model(cfg, final_generator_stage(cfg) if hp.get("base") == "final" else "pretrain")
     if hp.get("grow"):
-        model = grow(cfg, model, hp["grow"], hp.get("freeze_base", False))
+        model = grow(cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False))
     return train_stage(cfg, "prm", model, pool, hp)
 
 
-def grow(cfg, base: TinyGPT, extra: int, freeze: bool) -> TinyGPT:
+def grow(cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False) -> TinyGPT:
     """The base model with `extra` blocks on top whose output projections start at zero (so the
     grown model computes exactly what the base did). With `freeze`, only the new blocks and the
-    final LayerNorm train: the base's next-token features stay intact for the new blocks to read."""
-    m = new_model(cfg, extra)
+    final LayerNorm train: the base's next-token features stay intact for the new blocks to read.
+    With `confidence`, the new blocks also get the base's confidence in each character (model.py):
+    `ln_conf` is a frozen copy of the base's final LayerNorm, so the distribution it reads is
+    exactly the base's; the projection `conf` starts at zero and trains."""
+    m = new_model(cfg, extra, confidence)
     missing = m.load_state_dict(base.state_dict(), strict=False).missing_keys
     n = base.cfg.n_layer
+    if confidence:
+        m.transformer.ln_conf.load_state_dict(base.transformer.ln_f.state_dict())
+        torch.nn.init.zeros_(m.transformer.conf.weight)
+        missing = [k for k in missing if not k.startswith(("transformer.ln_conf.", "transformer.conf."))]
     assert all(k.startswith("transformer.h.") and int(k.split(".")[2]) >= n for k in missing), missing
     for b in m.transformer.h[n:]:
         for proj in (b.attn.c_proj, b.mlp.c_proj):
@@ -587,7 +600,7 @@ def grow(cfg, base: TinyGPT, extra: int, freeze: bool) -> TinyGPT:
             torch.nn.init.zeros_(proj.bias)
     if freeze:
         for name, p in m.named_parameters():
-            p.requires_grad = name.startswith("transformer.ln_f") or any(
+            p.requires_grad = name.startswith(("transformer.ln_f.", "transformer.conf.")) or any(
                 name.startswith(f"transformer.h.{i}.") for i in range(n, n + extra)
             )
     return m

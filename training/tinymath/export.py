@@ -18,11 +18,12 @@ import struct
 import torch
 
 from .data import prompt_positions
-from .model import TinyConfig, TinyGPT
+from .model import CONFIDENCE_FLOOR, TinyConfig, TinyGPT
 from . import tokenizer as tok
 
 # 2: revision prompts use the position layout of data.prompt_positions (docs/model-format.md).
-FORMAT_VERSION = 2
+# 3: a PRM may have the generator-confidence input (ttc_lab.confidence, model.py).
+FORMAT_VERSION = 3
 DTYPE_NAMES = {torch.float16: "F16", torch.float32: "F32"}
 
 
@@ -88,6 +89,8 @@ def hf_config(cfg: TinyConfig, role: str, dtype: torch.dtype, extra: dict) -> di
             "role": role,  # "generator" or "prm"
             "parameters": None,
             "prm": {"tag": tok.PRM_TAG, "good": tok.PRM_GOOD, "bad": tok.PRM_BAD} if role == "prm" else None,
+            # docs/model-format.md, "Generator confidence"; null when the model has no such input.
+            "confidence": {"after_layer": cfg.confidence_after, "floor": CONFIDENCE_FLOOR} if cfg.confidence_after else None,
             **extra,
         },
     }
@@ -138,7 +141,11 @@ def export(model: TinyGPT, out_dir: str, role: str, dtype: torch.dtype = torch.f
 def load(out_dir: str) -> TinyGPT:
     with open(os.path.join(out_dir, "config.json")) as f:
         c = json.load(f)
-    cfg = TinyConfig(vocab_size=c["vocab_size"], n_positions=c["n_positions"], n_embd=c["n_embd"], n_layer=c["n_layer"], n_head=c["n_head"], layer_norm_epsilon=c["layer_norm_epsilon"])
+    conf = (c.get("ttc_lab") or {}).get("confidence")
+    cfg = TinyConfig(
+        vocab_size=c["vocab_size"], n_positions=c["n_positions"], n_embd=c["n_embd"], n_layer=c["n_layer"],
+        n_head=c["n_head"], layer_norm_epsilon=c["layer_norm_epsilon"], confidence_after=conf["after_layer"] if conf else 0,
+    )
     m = TinyGPT(cfg)
     m.load_state_dict({k: v.to(torch.float32) for k, v in read_safetensors(os.path.join(out_dir, "model.safetensors")).items()})
     return m

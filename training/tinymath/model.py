@@ -4,6 +4,14 @@ Parameter names and shapes match transformers' GPT-2 (Conv1D weights are [in, ou
 so an export loads with `GPT2LMHeadModel.from_pretrained(dir)`. The TypeScript runtime
 (src/runtime/tinymath) implements the same maths: pre-LayerNorm blocks, learned positions,
 tanh-approximated GELU ("gelu_new"), tied input/output embeddings.
+
+A PRM may also read its base's confidence (`confidence_after` > 0, docs/model-format.md,
+"Generator confidence"): after that many blocks, the model computes the next-token distribution
+those blocks predict (through its own LayerNorm `ln_conf` and the tied embedding), and adds to
+each position a learned projection (`conf`) of two numbers read from the previous position's
+distribution: the log-probability of the token actually at this position, and the largest
+log-probability. The blocks after it see, for every character, how surprising it was.
+Transformers' GPT-2 classes do not know these tensors.
 """
 from __future__ import annotations
 
@@ -23,6 +31,8 @@ class TinyConfig:
     n_layer: int = 4
     n_head: int = 4
     layer_norm_epsilon: float = 1e-5
+    # Blocks before the generator-confidence input (0: none; see the module docstring).
+    confidence_after: int = 0
 
     def to_dict(self):
         return asdict(self)
@@ -94,6 +104,26 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x))
 
 
+# The confidence input: log p(this token) and max log p, from the previous position, floored.
+CONFIDENCE_FEATURES = 2
+CONFIDENCE_FLOOR = -12.0
+
+
+def confidence_features(logits: torch.Tensor, idx: torch.Tensor, segments: torch.Tensor | None) -> torch.Tensor:
+    """[B, T, 2]: at position t, from the distribution `logits` predicts at t-1, the log-probability
+    of idx[t] and the largest log-probability, each floored at CONFIDENCE_FLOOR; 0 at a sequence's
+    first position (t = 0, or the first position of a packed segment)."""
+    B, T, _ = logits.shape
+    logp = F.log_softmax(logits[:, :-1].float(), dim=-1)
+    tok_lp = logp.gather(-1, idx[:, 1:, None]).squeeze(-1).clamp(min=CONFIDENCE_FLOOR)
+    top_lp = logp.max(-1).values.clamp(min=CONFIDENCE_FLOOR)
+    f = torch.zeros(B, T, CONFIDENCE_FEATURES, dtype=logits.dtype, device=logits.device)
+    same = segments[:, 1:] == segments[:, :-1] if segments is not None else torch.ones_like(tok_lp, dtype=torch.bool)
+    f[:, 1:, 0] = torch.where(same, tok_lp, torch.zeros_like(tok_lp))
+    f[:, 1:, 1] = torch.where(same, top_lp, torch.zeros_like(top_lp))
+    return f
+
+
 class Transformer(nn.Module):
     def __init__(self, cfg: TinyConfig):
         super().__init__()
@@ -101,6 +131,9 @@ class Transformer(nn.Module):
         self.wpe = nn.Embedding(cfg.n_positions, cfg.n_embd)
         self.h = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+        if cfg.confidence_after:
+            self.ln_conf = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+            self.conf = Conv1D(CONFIDENCE_FEATURES, cfg.n_embd)
         nn.init.normal_(self.wte.weight, std=0.02)
         nn.init.normal_(self.wpe.weight, std=0.01)
 
@@ -133,7 +166,11 @@ class TinyGPT(nn.Module):
         mask = torch.zeros(mask.shape, dtype=torch.float32, device=idx.device).masked_fill_(~mask, float("-inf"))
         t = self.transformer
         x = t.wte(idx) + t.wpe(positions)
-        for block in t.h:
+        for i, block in enumerate(t.h):
+            if i == self.cfg.confidence_after and i > 0:
+                with torch.no_grad():
+                    f = confidence_features(t.ln_conf(x) @ t.wte.weight.T, idx, segments)
+                x = x + t.conf(f)
             x = block(x, mask)
         x = t.ln_f(x)
         return x @ t.wte.weight.T  # tied output embedding

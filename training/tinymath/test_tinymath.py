@@ -385,3 +385,87 @@ class ExtraStepLabels(unittest.TestCase):
         with self.assertRaises(ValueError):
             pipeline.step_labels(*grade(p, right), len(split_steps(right)), "oracle")
 
+
+
+class ConfidenceInput(unittest.TestCase):
+    def _grown(self):
+        import pipeline
+
+        cfg = {"model": dict(n_layer=2, n_embd=32, n_head=2, n_positions=64)}
+        torch.manual_seed(3)
+        base = pipeline.new_model(cfg)
+        return base, pipeline.grow(cfg, base, 2, freeze=True, confidence=True)
+
+    def test_features_read_the_previous_position_and_restart_per_segment(self):
+        from tinymath.model import CONFIDENCE_FLOOR, confidence_features
+
+        torch.manual_seed(0)
+        logits = torch.randn(1, 5, len(tok.VOCAB)) * 3
+        logits[0, 2, 4] = -100.0  # far below the floor
+        idx = torch.tensor([[3, 4, 4, 5, 6]])
+        seg = torch.tensor([[0, 0, 0, 1, 1]])
+        f = confidence_features(logits, idx, seg)
+        lp = torch.log_softmax(logits[0], -1).clamp(min=CONFIDENCE_FLOOR)
+        self.assertEqual(f[0, 0].tolist(), [0.0, 0.0])  # a sequence's first position
+        self.assertAlmostEqual(float(f[0, 1, 0]), float(lp[0, 4]), places=5)
+        self.assertAlmostEqual(float(f[0, 1, 1]), float(lp[0].max()), places=5)
+        self.assertEqual(f[0, 3].tolist(), [0.0, 0.0])  # segment 1 starts: position 2 is not read
+        self.assertAlmostEqual(float(f[0, 4, 0]), float(lp[3, 6]), places=5)
+        # Without segments position 3 reads position 2, whose logit for token 4 is below the floor.
+        g = confidence_features(logits, torch.tensor([[3, 4, 4, 4, 6]]), None)
+        self.assertEqual(float(g[0, 3, 0]), CONFIDENCE_FLOOR)
+
+    def test_grown_prm_starts_as_the_base_and_trains_the_projection_not_ln_conf(self):
+        base, grown = self._grown()
+        self.assertEqual(grown.cfg.confidence_after, 2)
+        x = torch.tensor([tok.encode("Q:5,+3\n5+3=8?\n")])
+        with torch.no_grad():
+            self.assertLess(float((grown(x) - base(x)).abs().max()), 1e-6)
+        self.assertTrue(torch.equal(grown.transformer.ln_conf.weight, base.transformer.ln_f.weight))
+        trained = {n for n, p in grown.named_parameters() if p.requires_grad and not n.startswith("transformer.h.")}
+        self.assertEqual(trained, {"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.conf.weight", "transformer.conf.bias"})
+
+    def test_the_input_changes_the_output_and_respects_packing(self):
+        _, grown = self._grown()
+        with torch.no_grad():
+            for p in grown.parameters():
+                p.add_(torch.randn_like(p) * 0.3)
+        grown.eval()
+        a = prm_example("Q:5,-3\n", ["5-3=2", "A:2"], [1.0, 1.0])
+        b = prm_example("Q:12,+7\n", ["12+7=19", "A:19"], [1.0, 0.0])
+        batch = collate([[a, b]], 64)
+        with torch.no_grad():
+            packed = grown(batch.idx, batch.pos, batch.seg)[0]
+            lb = grown(torch.tensor([b.ids[: b.slots]]))[0]
+            self.assertTrue(torch.allclose(packed[a.slots : a.slots + b.slots], lb, atol=1e-5))
+            off = copy_without_confidence(grown)(torch.tensor([b.ids[: b.slots]]))[0]
+            self.assertGreater(float((off - lb).abs().max()), 0.05)
+
+    def test_export_records_the_input_and_golden_logits_use_it(self):
+        _, grown = self._grown()
+        with torch.no_grad():
+            grown.transformer.conf.weight.add_(torch.randn_like(grown.transformer.conf.weight))
+        grown.eval()
+        with tempfile.TemporaryDirectory() as d:
+            golden = export(grown, d, "prm")
+            with open(os.path.join(d, "config.json")) as f:
+                cfg = json.load(f)
+            self.assertEqual(cfg["ttc_lab"]["format_version"], 3)
+            self.assertEqual(cfg["ttc_lab"]["confidence"], {"after_layer": 2, "floor": -12.0})
+            r = load(d)
+            self.assertEqual(r.cfg.confidence_after, 2)
+            with torch.no_grad():
+                for g in golden["inputs"]:
+                    lg = r(torch.tensor([g["ids"]]), torch.tensor([g["positions"]]))[0]
+                    self.assertLess(float((lg - torch.tensor(g["logits"])).abs().max()), 1e-4)
+
+
+def copy_without_confidence(m):
+    """The same model with the confidence projection zeroed (the input contributes nothing)."""
+    import copy
+
+    c = copy.deepcopy(m)
+    with torch.no_grad():
+        c.transformer.conf.weight.zero_()
+        c.transformer.conf.bias.zero_()
+    return c

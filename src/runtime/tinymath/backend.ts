@@ -11,6 +11,41 @@ export interface TinyMathConfig {
   layerNormEpsilon: number;
   role: 'generator' | 'prm';
   parameters: number;
+  /**
+   * The generator-confidence input (docs/model-format.md, "Generator confidence"): after block
+   * `afterLayer`, each position gets a projection of how probable its token was at the position
+   * before, floored at `floor`. Absent or null: the model has no such input.
+   */
+  confidence?: ConfidenceInput | null;
+}
+
+export interface ConfidenceInput {
+  /** Blocks before the input (at least 1, fewer than nLayer). */
+  afterLayer: number;
+  /** Lower bound of both log-probabilities. */
+  floor: number;
+}
+
+/** Numbers per position of the confidence input: log p(token) and the largest log p. */
+export const CONFIDENCE_FEATURES = 2;
+
+/**
+ * The confidence input at one position, from the logits the base predicted at the position
+ * before: [max(log p(token), floor), max(max log p, floor)].
+ */
+export function confidenceFeatures(
+  logits: Float32Array,
+  offset: number,
+  vocabSize: number,
+  token: number,
+  floor: number,
+): [number, number] {
+  let max = -Infinity;
+  for (let v = 0; v < vocabSize; v++) max = Math.max(max, logits[offset + v]!);
+  let sum = 0;
+  for (let v = 0; v < vocabSize; v++) sum += Math.exp(logits[offset + v]! - max);
+  const lse = max + Math.log(sum);
+  return [Math.max(logits[offset + token]! - lse, floor), Math.max(max - lse, floor)];
 }
 
 export interface DecoderBackend {

@@ -28,7 +28,30 @@ function referenceLogits(
   let xs = ids.map((id, t) =>
     Array.from({ length: D }, (_, i) => w.wte[id * D + i]! + w.wpe[positions[t]! * D + i]!),
   );
-  for (const L of w.layers) {
+  for (const [l, L] of w.layers.entries()) {
+    const conf = e.config.confidence;
+    if (conf && l === conf.afterLayer) {
+      // The confidence input, from log-softmax of the base's logits at the position before.
+      const cw = w.confidence!;
+      const logp = xs.map((x) => {
+        const h = ln(x, cw.lnWeight, cw.lnBias);
+        const z = Array.from({ length: V }, (_, j) =>
+          h.reduce((s, v, i) => s + v * w.wte[j * D + i]!, 0),
+        );
+        const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+        return z.map((v) => v - lse);
+      });
+      xs = xs.map((x, t) => {
+        const f =
+          t === 0
+            ? [0, 0]
+            : [
+                Math.max(logp[t - 1]![ids[t]!]!, conf.floor),
+                Math.max(Math.max(...logp[t - 1]!), conf.floor),
+              ];
+        return x.map((v, i) => v + cw.bias[i]! + f[0]! * cw.weight[i]! + f[1]! * cw.weight[D + i]!);
+      });
+    }
     const qkv = xs.map((x) =>
       matvec(ln(x, L.ln1Weight, L.ln1Bias), L.attnWeight, L.attnBias, 3 * D),
     );
@@ -77,6 +100,57 @@ const synthetic = parseExport(
   syntheticExport({ nEmbd: 24, nLayer: 2, nHead: 3, nPositions: 40, scale: 0.4 }, 7),
 );
 const ids = synthetic.tokenizer.encode('Q:37,+45,*2\n37+45=82\n82*2=164\nA:164\n');
+
+/** A PRM-shaped model with the generator-confidence input after its first block. */
+const withConfidence = parseExport(
+  syntheticExport(
+    {
+      nEmbd: 24,
+      nLayer: 3,
+      nHead: 3,
+      nPositions: 40,
+      scale: 0.4,
+      role: 'prm',
+      confidence: { afterLayer: 1, floor: -12 },
+    },
+    11,
+  ),
+);
+
+describe('CPU backend, generator-confidence input', () => {
+  it('matches the naive forward pass, and the input changes the logits', async () => {
+    const backend = new CpuBackend(withConfidence.config, withConfidence.weights);
+    const batch = await backend.createBatch(1, 40);
+    const logits = await batch.prefill([0], [ids]);
+    const ref = referenceLogits(withConfidence, ids);
+    expect(maxAbsDiff(logits, ref.flat())).toBeLessThan(1e-4);
+    // Without the input the logits differ: the test would catch a backend that skipped it.
+    const without = referenceLogits(
+      { ...withConfidence, config: { ...withConfidence.config, confidence: null } },
+      ids,
+    );
+    expect(maxAbsDiff(ref.flat(), without.flat())).toBeGreaterThan(0.05);
+  });
+
+  it('reads the previous position across calls: decode, split prefills and forks agree with one prefill', async () => {
+    const backend = new CpuBackend(withConfidence.config, withConfidence.weights);
+    const whole = await (await backend.createBatch(1, 40)).prefill([0], [ids]);
+    const V = withConfidence.config.vocabSize;
+    const batch = await backend.createBatch(3, 40);
+    const k = 9;
+    await batch.prefill([0, 1], [ids.slice(0, k), ids.slice(0, 3)]);
+    await batch.fork(0, [2]);
+    for (const row of [0, 2]) {
+      for (let t = k; t < ids.length; t++) {
+        const step = await batch.step([row], [ids[t]!]);
+        expect(maxAbsDiff(step, whole.subarray(t * V, (t + 1) * V))).toBeLessThan(1e-5);
+      }
+    }
+    // Row 1 continues with a prefill of the rest in one call.
+    const rest = await batch.prefill([1], [ids.slice(3)]);
+    expect(maxAbsDiff(rest, whole.subarray(3 * V))).toBeLessThan(1e-5);
+  });
+});
 
 describe('CPU backend', () => {
   it('matches an independent naive forward pass', async () => {

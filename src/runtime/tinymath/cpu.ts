@@ -6,6 +6,7 @@
  */
 import {
   checkFeed,
+  confidenceFeatures,
   feedPositions,
   type BatchHandle,
   type DecoderBackend,
@@ -180,6 +181,8 @@ class CpuBatch implements BatchHandle {
   private att = new Float32Array(0);
   private mlp = new Float32Array(0);
   private scores: Float32Array;
+  /** Confidence input only: each row's base logits at its last position fed. */
+  private readonly lastLogits: Float32Array;
   private released = false;
 
   constructor(
@@ -201,6 +204,7 @@ class CpuBatch implements BatchHandle {
     this.lengths = new Int32Array(batchSize);
     this.next = new Int32Array(batchSize);
     this.scores = new Float32Array(maxLength);
+    this.lastLogits = new Float32Array(config.confidence ? batchSize * config.vocabSize : 0);
   }
 
   length(row: number): number {
@@ -274,6 +278,9 @@ class CpuBatch implements BatchHandle {
       }
       this.lengths[t] = len;
       this.next[t] = this.next[source]!;
+      const V = this.config.vocabSize;
+      if (this.lastLogits.length > 0)
+        this.lastLogits.copyWithin(t * V, source * V, (source + 1) * V);
     }
     return Promise.resolve();
   }
@@ -295,6 +302,49 @@ class CpuBatch implements BatchHandle {
     this.qkv = new Float32Array(n * 3 * D);
     this.att = new Float32Array(n * D);
     this.mlp = new Float32Array(n * 4 * D);
+  }
+
+  /**
+   * The generator-confidence input (docs/model-format.md): the base's logits at every entry,
+   * then each entry gets the projection of [log p(its token), max log p] read from the logits of
+   * its row's previous position: the entry before it in this call, or the last one an earlier
+   * call fed (kept in `lastLogits`). A row's first position gets the bias alone.
+   */
+  private confidenceInput(
+    entryRow: Int32Array,
+    entryToken: Int32Array,
+    pos: Int32Array,
+    n: number,
+  ): void {
+    const { nEmbd: D, vocabSize: V, layerNormEpsilon: eps } = this.config;
+    const floor = this.config.confidence!.floor;
+    const cw = this.weights.confidence!;
+    const { x, h } = this;
+    layerNorm(x, n, D, cw.lnWeight, cw.lnBias, eps, h);
+    const z = new Float32Array(n * V);
+    for (let e = 0; e < n; e++) {
+      for (let j = 0; j < V; j++) {
+        let s = 0;
+        for (let i = 0; i < D; i++) s += h[e * D + i]! * this.weights.wte[j * D + i]!;
+        z[e * V + j] = s;
+      }
+    }
+    for (let e = 0; e < n; e++) {
+      const row = entryRow[e]!;
+      let f0 = 0;
+      let f1 = 0;
+      if (e > 0 && entryRow[e - 1] === row && pos[e - 1] === pos[e]! - 1) {
+        [f0, f1] = confidenceFeatures(z, (e - 1) * V, V, entryToken[e]!, floor);
+      } else if (pos[e]! > 0) {
+        [f0, f1] = confidenceFeatures(this.lastLogits, row * V, V, entryToken[e]!, floor);
+      }
+      for (let i = 0; i < D; i++)
+        x[e * D + i]! += cw.bias[i]! + f0 * cw.weight[i]! + f1 * cw.weight[D + i]!;
+    }
+    for (let e = 0; e < n; e++) {
+      if (e + 1 === n || entryRow[e + 1] !== entryRow[e])
+        this.lastLogits.set(z.subarray(e * V, (e + 1) * V), entryRow[e]! * V);
+    }
   }
 
   /**
@@ -326,6 +376,8 @@ class CpuBatch implements BatchHandle {
     }
     const rowStride = this.maxLength * D;
     for (let l = 0; l < this.config.nLayer; l++) {
+      if (l === this.config.confidence?.afterLayer)
+        this.confidenceInput(entryRow, entryToken, pos, n);
       const lw = w.layers[l]!;
       const K = this.keys[l]!;
       const Vc = this.values[l]!;

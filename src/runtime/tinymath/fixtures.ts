@@ -5,6 +5,7 @@
  * quality. Never shown to users as "the model".
  */
 import { Rng } from '../../engine/random';
+import type { ConfidenceInput } from './backend';
 import {
   countParameters,
   expectedShapes,
@@ -32,6 +33,8 @@ export interface SyntheticShape {
   nHead: number;
   nPositions: number;
   role?: 'generator' | 'prm';
+  /** A generator-confidence input (docs/model-format.md), as a PRM export may have. */
+  confidence?: ConfidenceInput;
   /** Standard deviation of the matrices; larger values give larger, more peaked logits. */
   scale?: number;
 }
@@ -72,6 +75,9 @@ export function configJson(shape: SyntheticShape): string {
       role,
       parameters: countParameters(c),
       prm: role === 'prm' ? { tag: '?', good: '+', bad: '-' } : null,
+      confidence: shape.confidence
+        ? { after_layer: shape.confidence.afterLayer, floor: shape.confidence.floor }
+        : null,
     },
   });
 }
@@ -99,11 +105,12 @@ export function syntheticTensors(
     layerNormEpsilon: 1e-5,
     role: shape.role ?? 'generator',
     parameters: 0,
+    confidence: shape.confidence ?? null,
   };
   return [...expectedShapes(cfg)].map(([name, dims]) => {
     const n = dims.reduce((a, b) => a * b, 1);
     let data: Float32Array;
-    if (/ln_[12f]\.weight$/.test(name)) data = noise(rng, n, 0.2).map((v) => 1 + v);
+    if (/ln_([12f]|conf)\.weight$/.test(name)) data = noise(rng, n, 0.2).map((v) => 1 + v);
     else if (dims.length === 1) data = noise(rng, n, 0.1);
     else data = noise(rng, n, scale);
     return { name, shape: dims, data };

@@ -104,6 +104,25 @@ describe('parseExport', () => {
     );
   });
 
+  it('reads a confidence input, and names what is wrong with a bad one', () => {
+    const shape = { ...SHAPE, role: 'prm' as const, confidence: { afterLayer: 1, floor: -12 } };
+    const e = parseExport(syntheticExport(shape, 1, 'tinymath-prm'), 'prm');
+    expect(e.config.confidence).toEqual({ afterLayer: 1, floor: -12 });
+    expect(e.weights.confidence?.weight.length).toBe(2 * SHAPE.nEmbd);
+    // after_layer must leave blocks above it.
+    const files = syntheticExport(shape, 1, 'tinymath-prm');
+    const cfg = JSON.parse(files.config) as { ttc_lab: { confidence: { after_layer: number } } };
+    cfg.ttc_lab.confidence.after_layer = 2;
+    expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(
+      /tinymath-prm\/config\.json: ttc_lab\.confidence must give "after_layer" \(an integer from 1 to n_layer - 1 = 1\)/,
+    );
+    // A config that asks for the input needs its tensors.
+    const tensors = syntheticTensors(shape, 1).filter((t) => t.name !== 'transformer.conf.weight');
+    expect(() => parseExport({ ...files, safetensors: encodeSafetensors(tensors) })).toThrow(
+      /tinymath-prm\/model\.safetensors: tensor "transformer\.conf\.weight" is missing \(expected shape \[2,16\]\)/,
+    );
+  });
+
   it('maps the PRM judgement tokens', () => {
     const e = parseExport(syntheticExport({ ...SHAPE, role: 'prm' }, 1, 'tinymath-prm'), 'prm');
     expect(e.prmTokens).toEqual({ tag: 21, good: 13, bad: 14 });

@@ -3,16 +3,17 @@
  * parsed and checked against each other. Nothing here touches the network, the disk or a GPU, so
  * the browser loader, the Node loader and the tests all share it.
  */
-import type { TinyMathConfig } from './backend';
+import { CONFIDENCE_FEATURES, type ConfidenceInput, type TinyMathConfig } from './backend';
 import { ModelFormatError, parseSafetensors, type Tensor } from './safetensors';
 
 export { ModelFormatError };
 
 /**
  * The export format version this runtime reads (`ttc_lab.format_version`). Version 2 added the
- * revision prompt's position layout (`promptPositions`).
+ * revision prompt's position layout (`promptPositions`); version 3 the PRM's generator-confidence
+ * input (`ttc_lab.confidence`), which a version-2 runtime would silently ignore.
  */
-export const SUPPORTED_FORMAT_VERSION = 2;
+export const SUPPORTED_FORMAT_VERSION = 3;
 
 /** A line holding only this closes an earlier attempt in a revision prompt (src/tasks/arith). */
 const SEPARATOR_LINE = '-';
@@ -72,6 +73,19 @@ export interface TinyMathWeights {
   layers: LayerWeights[];
   lnFWeight: Float32Array;
   lnFBias: Float32Array;
+  /** Present when the config has a confidence input. */
+  confidence?: ConfidenceWeights | null;
+}
+
+/** The generator-confidence input's tensors (docs/model-format.md, "Generator confidence"). */
+export interface ConfidenceWeights {
+  /** LayerNorm before the base's output projection (transformer.ln_conf). */
+  lnWeight: Float32Array;
+  lnBias: Float32Array;
+  /** [2, D] (transformer.conf.weight) */
+  weight: Float32Array;
+  /** [D] */
+  bias: Float32Array;
 }
 
 /** The PRM's judgement tokens (`ttc_lab.prm`), as token ids. */
@@ -246,6 +260,25 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     role,
     parameters: typeof stated === 'number' && stated > 0 ? stated : countParameters(shape),
   };
+  const conf = ttc['confidence'];
+  if (conf !== undefined && conf !== null) {
+    const o = asObject(conf, `${file} (ttc_lab.confidence)`);
+    const afterLayer = o['after_layer'];
+    const floor = o['floor'];
+    if (
+      typeof afterLayer !== 'number' ||
+      !Number.isInteger(afterLayer) ||
+      afterLayer < 1 ||
+      afterLayer >= shape.nLayer ||
+      typeof floor !== 'number' ||
+      !Number.isFinite(floor)
+    ) {
+      throw new ModelFormatError(
+        `${file}: ttc_lab.confidence must give "after_layer" (an integer from 1 to n_layer - 1 = ${shape.nLayer - 1}) and a finite "floor" (got ${JSON.stringify(conf)})`,
+      );
+    }
+    config.confidence = { afterLayer, floor } satisfies ConfidenceInput;
+  }
   const eos = c['eos_token_id'];
   let prm: ParsedConfig['prm'] = null;
   if (role === 'prm') {
@@ -309,6 +342,12 @@ export function expectedShapes(c: TinyMathConfig): Map<string, number[]> {
     m.set(`${p}mlp.c_proj.weight`, [4 * d, d]);
     m.set(`${p}mlp.c_proj.bias`, [d]);
   }
+  if (c.confidence) {
+    m.set('transformer.ln_conf.weight', [d]);
+    m.set('transformer.ln_conf.bias', [d]);
+    m.set('transformer.conf.weight', [CONFIDENCE_FEATURES, d]);
+    m.set('transformer.conf.bias', [d]);
+  }
   return m;
 }
 
@@ -345,6 +384,14 @@ export function buildWeights(
     wpe: get('transformer.wpe.weight'),
     lnFWeight: get('transformer.ln_f.weight'),
     lnFBias: get('transformer.ln_f.bias'),
+    confidence: config.confidence
+      ? {
+          lnWeight: get('transformer.ln_conf.weight'),
+          lnBias: get('transformer.ln_conf.bias'),
+          weight: get('transformer.conf.weight'),
+          bias: get('transformer.conf.bias'),
+        }
+      : null,
     layers: Array.from({ length: config.nLayer }, (_, i) => {
       const p = `transformer.h.${i}.`;
       return {

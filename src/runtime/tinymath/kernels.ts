@@ -12,6 +12,11 @@
  * - `prefill_a` / `prefill_b` split each layer at the attention: a prompt's positions attend to
  *   each other's keys, written by other workgroups, so a dispatch boundary is needed there
  *   (2 dispatches per layer, any number of positions per row).
+ * - A model with the generator-confidence input (docs/model-format.md) adds three dispatches
+ *   between two layers: `conf_logits` (the base's logits at every job, into the logits buffer
+ *   as scratch), `conf_inject` (each job reads its row's previous position: the job before it,
+ *   or `lastz`, the row's logits kept from an earlier call) and `conf_keep` (the last job of each
+ *   row saves its logits to `lastz`). Such a model decodes through the prefill kernels.
  */
 import type { TinyMathConfig } from './backend';
 
@@ -44,6 +49,8 @@ export interface WeightLayout {
     mlpProjWeight: number;
     mlpProjBias: number;
   };
+  /** The generator-confidence input's tensors, after the layers (null without one). */
+  confidence: { lnWeight: number; lnBias: number; weight: number; bias: number } | null;
   total: number;
 }
 
@@ -76,6 +83,10 @@ export function weightLayout(c: TinyMathConfig): WeightLayout {
     mlpProjBias: take(D),
   };
   const layerSize = at;
+  at = layerBase + c.nLayer * layerSize;
+  const confidence = c.confidence
+    ? { lnWeight: take(D), lnBias: take(D), weight: take(2 * D), bias: take(D) }
+    : null;
   return {
     wte,
     wpe,
@@ -84,7 +95,8 @@ export function weightLayout(c: TinyMathConfig): WeightLayout {
     layerBase,
     layerSize,
     layer,
-    total: layerBase + c.nLayer * layerSize,
+    confidence,
+    total: at,
   };
 }
 
@@ -149,6 +161,11 @@ const FC_W: u32 = ${lw.fcWeight}u;
 const FC_B: u32 = ${lw.fcBias}u;
 const MPROJ_W: u32 = ${lw.mlpProjWeight}u;
 const MPROJ_B: u32 = ${lw.mlpProjBias}u;
+const LNC_W: u32 = ${L.confidence?.lnWeight ?? 0}u;
+const LNC_B: u32 = ${L.confidence?.lnBias ?? 0}u;
+const CONF_W: u32 = ${L.confidence?.weight ?? 0}u;
+const CONF_B: u32 = ${L.confidence?.bias ?? 0}u;
+const FLOOR: f32 = ${f(c.confidence?.floor ?? -12)};
 
 struct Params {
   layer: u32,
@@ -166,6 +183,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> qbuf: array<f32>;
 @group(0) @binding(6) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
+// Confidence input only: each row's base logits at the last position fed ([batch, V]).
+@group(0) @binding(8) var<storage, read_write> lastz: array<f32>;
 
 var<workgroup> xs: array<f32, D>;
 var<workgroup> hs: array<f32, D>;
@@ -388,6 +407,69 @@ fn prefill_b(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     head(j, tid);
   } else {
     for (var i = tid; i < D; i += WG) { xbuf[j * D + i] = xs[i]; }
+  }
+}
+
+// The base's logits at job j (LayerNorm ln_conf, tied embedding) into logits[j] as scratch.
+@compute @workgroup_size(WG)
+fn conf_logits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  for (var i = tid; i < D; i += WG) { xs[i] = xbuf[j * D + i]; }
+  workgroupBarrier();
+  layer_norm(LNC_W, LNC_B, tid);
+  for (var v = tid; v < V; v += WG) {
+    var acc = 0.0;
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[WTE + v * D + k]; }
+    logits[j * V + v] = acc;
+  }
+}
+
+fn prev_logit(kept: bool, i: u32) -> f32 {
+  if (kept) { return lastz[i]; }
+  return logits[i];
+}
+
+// Adds the projection of [log p(token), max log p], read at the row's previous position.
+@compute @workgroup_size(WG)
+fn conf_inject(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let job = jobs[j];
+  var have = false;
+  var kept = false;
+  var off = 0u;
+  if (j > 0u) {
+    let pj = jobs[j - 1u];
+    if (pj.x == job.x && pj.y + 1u == job.y) { have = true; off = (j - 1u) * V; }
+  }
+  if (!have && job.y > 0u) { have = true; kept = true; off = job.x * V; }
+  var f0 = 0.0;
+  var f1 = 0.0;
+  if (have) {
+    var m = -3.0e38;
+    for (var v = 0u; v < V; v++) { m = max(m, prev_logit(kept, off + v)); }
+    var s = 0.0;
+    for (var v = 0u; v < V; v++) { s += exp(prev_logit(kept, off + v) - m); }
+    let lse = m + log(s);
+    f0 = max(prev_logit(kept, off + job.z) - lse, FLOOR);
+    f1 = max(m - lse, FLOOR);
+  }
+  for (var i = tid; i < D; i += WG) {
+    xbuf[j * D + i] = xbuf[j * D + i] + W[CONF_B + i] + f0 * W[CONF_W + i] + f1 * W[CONF_W + D + i];
+  }
+}
+
+// The last job of each row keeps its logits for the row's next call.
+@compute @workgroup_size(WG)
+fn conf_keep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let row = jobs[j].x;
+  var last = j + 1u == params.job_count;
+  if (!last) { last = jobs[j + 1u].x != row; }
+  if (last) {
+    for (var v = tid; v < V; v += WG) { lastz[row * V + v] = logits[j * V + v]; }
   }
 }
 `;

@@ -98,6 +98,43 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     gpuBackend.dispose();
   });
 
+  it('with the generator-confidence input: matches the CPU path across prefills, decode steps and a fork', async () => {
+    const e = parseExport(
+      syntheticExport(
+        {
+          nEmbd: 32,
+          nLayer: 3,
+          nHead: 4,
+          nPositions: 80,
+          scale: 0.5,
+          role: 'prm',
+          confidence: { afterLayer: 2, floor: -12 },
+        },
+        23,
+      ),
+    );
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
+    expect(gpuBackend.dispatchesPerStep).toBe(2 * 3 + 3);
+    const cpuBackend = new CpuBackend(e.config, e.weights);
+    const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510?\n1510*2=3020?\nA:3020?\n');
+    const short = e.tokenizer.encode('Q:5,-3\n5-3=2?\n');
+    const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
+      const batch = await b.createBatch(3, 60);
+      // Two rows in one prefill; then row 0 continues in a second prefill (its previous
+      // position is in the first call), is forked, and both copies decode.
+      const out = [await batch.prefill([2, 0], [short, long.slice(0, 20)])];
+      out.push(await batch.prefill([0], [long.slice(20, 30)]));
+      await batch.fork(0, [1]);
+      out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
+      out.push(await batch.step([1, 0], [6, long[31]!]));
+      batch.release();
+      return out;
+    };
+    const [g, c] = [await run(gpuBackend), await run(cpuBackend)];
+    g.forEach((x, i) => expect(maxAbsDiff(x, c[i]!)).toBeLessThan(1e-4));
+    gpuBackend.dispose();
+  });
+
   it('samples the same greedy completions as the CPU path', async () => {
     const e = parseExport(
       syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 64, scale: 0.8 }, 5),

@@ -35,6 +35,14 @@ export function packWeights(c: TinyMathConfig, w: TinyMathWeights): Float32Array
     for (const key of Object.keys(L.layer) as (keyof typeof L.layer)[])
       out.set(lw[key], b + L.layer[key]);
   });
+  if (L.confidence) {
+    const cw = w.confidence;
+    if (!cw) throw new Error('TinyMath: the config has a confidence input but the weights lack it');
+    out.set(cw.lnWeight, L.confidence.lnWeight);
+    out.set(cw.lnBias, L.confidence.lnBias);
+    out.set(cw.weight, L.confidence.weight);
+    out.set(cw.bias, L.confidence.bias);
+  }
   return out;
 }
 
@@ -59,8 +67,11 @@ async function checked<T>(device: GPUDevice, what: string, create: () => T): Pro
 
 export class WebGpuBackend implements DecoderBackend {
   readonly name = 'webgpu' as const;
-  /** A decode step is one fused dispatch (see kernels.ts). */
-  readonly dispatchesPerStep = 1;
+  /**
+   * A decode step is one fused dispatch (see kernels.ts); a model with the confidence input
+   * decodes through the prefill kernels: 2 per layer and 3 for the input.
+   */
+  readonly dispatchesPerStep: number;
   /** Set once the device is lost; every later call throws BackendLostError. */
   lostReason: string | null = null;
   private disposed = false;
@@ -74,8 +85,12 @@ export class WebGpuBackend implements DecoderBackend {
       decode: GPUComputePipeline;
       prefillA: GPUComputePipeline;
       prefillB: GPUComputePipeline;
+      /** conf_logits, conf_inject, conf_keep (kernels.ts), for a model with the confidence input. */
+      confidence: [GPUComputePipeline, GPUComputePipeline, GPUComputePipeline] | null;
     },
-  ) {}
+  ) {
+    this.dispatchesPerStep = pipelines.confidence ? 2 * config.nLayer + 3 : 1;
+  }
 
   /**
    * Upload the weights and compile the kernels.
@@ -121,6 +136,7 @@ export class WebGpuBackend implements DecoderBackend {
         { binding: 5, visibility: 4, buffer: storage(false) },
         { binding: 6, visibility: 4, buffer: storage(false) },
         { binding: 7, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } },
+        { binding: 8, visibility: 4, buffer: storage(false) },
       ],
     });
     const code = tinyMathWgsl(config, tile);
@@ -139,7 +155,10 @@ export class WebGpuBackend implements DecoderBackend {
       make('prefill_a'),
       make('prefill_b'),
     ]);
-    const pipelines = { decode, prefillA, prefillB };
+    const confidence = config.confidence
+      ? await Promise.all([make('conf_logits'), make('conf_inject'), make('conf_keep')])
+      : null;
+    const pipelines = { decode, prefillA, prefillB, confidence };
     const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines);
     void device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
@@ -204,6 +223,9 @@ class GpuBatch implements BatchHandle {
   private params!: GPUBuffer;
   /** Fork goes through this: WebGPU forbids copying a buffer onto itself. */
   private forkScratch!: GPUBuffer;
+  /** Each row's base logits at its last position (confidence input; 4 bytes otherwise). */
+  private lastz!: GPUBuffer;
+  private lastzScratch!: GPUBuffer;
   private capacity = 0;
   private jobs: GPUBuffer | null = null;
   private xbuf: GPUBuffer | null = null;
@@ -229,10 +251,10 @@ class GpuBatch implements BatchHandle {
     const device = this.backend.device;
     const nl = this.backend.config.nLayer;
     const rowBytes = this.maxLength * this.backend.config.nEmbd * 4;
-    [this.keys, this.values, this.params, this.forkScratch] = await checked(
-      device,
-      'allocating the KV cache',
-      () => [
+    const { vocabSize: V, confidence } = this.backend.config;
+    const lastzBytes = confidence ? this.batchSize * V * 4 : 4;
+    [this.keys, this.values, this.params, this.forkScratch, this.lastz, this.lastzScratch] =
+      await checked(device, 'allocating the KV cache', () => [
         device.createBuffer({
           size: this.kvBytes,
           usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
@@ -253,8 +275,17 @@ class GpuBatch implements BatchHandle {
           usage: USAGE.COPY_SRC | USAGE.COPY_DST,
           label: 'fork scratch',
         }),
-      ],
-    );
+        device.createBuffer({
+          size: lastzBytes,
+          usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
+          label: 'last logits per row',
+        }),
+        device.createBuffer({
+          size: confidence ? V * 4 : 4,
+          usage: USAGE.COPY_SRC | USAGE.COPY_DST,
+          label: 'last logits fork scratch',
+        }),
+      ]);
     await this.ensureCapacity(Math.max(this.batchSize, 16));
   }
 
@@ -300,6 +331,7 @@ class GpuBatch implements BatchHandle {
         { binding: 5, resource: buffer(this.qbuf!) },
         { binding: 6, resource: buffer(this.logits!) },
         { binding: 7, resource: { buffer: this.params, size: 16 } },
+        { binding: 8, resource: buffer(this.lastz) },
       ],
     });
   }
@@ -362,15 +394,22 @@ class GpuBatch implements BatchHandle {
       const gy = Math.ceil(total / MAX_WORKGROUPS_X);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      const { decode: dec, prefillA, prefillB } = this.backend.pipelines;
+      const { decode: dec, prefillA, prefillB, confidence } = this.backend.pipelines;
+      const confAfter = this.backend.config.confidence?.afterLayer ?? -1;
       // A decode step feeds exactly one token per row, so the fused single-dispatch kernel is valid.
-      if (decode) {
+      if (decode && !confidence) {
         pass.setPipeline(dec);
         pass.setBindGroup(0, this.bindGroup!, [0]);
         pass.dispatchWorkgroups(gx, gy);
       } else {
         for (let l = 0; l < nLayer; l++) {
           pass.setBindGroup(0, this.bindGroup!, [l * PARAM_STRIDE]);
+          if (confidence && l === confAfter) {
+            for (const p of confidence) {
+              pass.setPipeline(p);
+              pass.dispatchWorkgroups(gx, gy);
+            }
+          }
           pass.setPipeline(prefillA);
           pass.dispatchWorkgroups(gx, gy);
           pass.setPipeline(prefillB);
@@ -448,6 +487,13 @@ class GpuBatch implements BatchHandle {
       this.lengths[t] = len;
       this.next[t] = this.next[source]!;
     }
+    const V = this.backend.config.vocabSize;
+    if (this.backend.config.confidence) {
+      encoder.copyBufferToBuffer(this.lastz, source * V * 4, this.lastzScratch, 0, V * 4);
+      for (const t of targets)
+        if (t !== source)
+          encoder.copyBufferToBuffer(this.lastzScratch, 0, this.lastz, t * V * 4, V * 4);
+    }
     this.backend.device.queue.submit([encoder.finish()]);
     return Promise.resolve();
   }
@@ -466,6 +512,8 @@ class GpuBatch implements BatchHandle {
       this.values,
       this.params,
       this.forkScratch,
+      this.lastz,
+      this.lastzScratch,
       this.jobs,
       this.xbuf,
       this.qbuf,
