@@ -77,7 +77,7 @@ PRESETS = {
         # is the final generator, and the new blocks read its confidence in every character
         # (`confidence`, model.py): without it they judged steps within a problem near chance.
         prm=dict(
-            steps=600, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
+            steps=3000, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=140),
@@ -680,7 +680,11 @@ STAGES = [
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="full", choices=sorted(PRESETS))
-    ap.add_argument("--threads", type=int, default=int(os.environ.get("TINYMATH_THREADS", "2")))
+    # PyTorch's own threads. 1 by default: Debian's torch calls the OpenBLAS pthreads build, which
+    # already spreads each matrix product over the cores, and 2 torch threads on top of it made a
+    # training step about 2x SLOWER on 2 cores (measured side by side on 16 x 256 batches: 0.29-0.41
+    # s/step with 1 thread, 0.60-0.74 s with 2; training/README.md, "Wall time").
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("TINYMATH_THREADS", "1")))
     ap.add_argument("--stop-after", default=None, help="stop after this stage (for tests)")
     ap.add_argument("--out", default=None, help="output folder instead of the preset's (experiments)")
     args = ap.parse_args()
