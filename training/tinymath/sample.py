@@ -54,6 +54,10 @@ def cached_forward(model: TinyGPT, idx, pos, cache: KVCache, real, mask):
     mask: [B, 1, T, S + T] bool attention mask of the new queries over cached + new keys.
     Returns logits [B, T, V].
     """
+    if model.cfg.confidence_after:
+        # The PRM's confidence input (model.py) is not implemented on this cached path; it scores
+        # with the full forward (prm_scores) and never samples.
+        raise ValueError("cached_forward: a model with a confidence input cannot sample")
     t = model.transformer
     B, T = idx.shape
     H = model.cfg.n_head
