@@ -125,6 +125,26 @@ export function layerNorm(
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh approximation (GPT-2's "gelu_new"), in place. */
+/** Tied output embedding: out[n, V] = h[n, D] @ wte^T, wte stored [V, D]. */
+export function tiedLogits(
+  h: Float32Array,
+  n: number,
+  D: number,
+  wte: Float32Array,
+  V: number,
+  out: Float32Array,
+): void {
+  for (let e = 0; e < n; e++) {
+    const ho = e * D;
+    for (let j = 0; j < V; j++) {
+      const wo = j * D;
+      let s = 0;
+      for (let i = 0; i < D; i++) s += h[ho + i]! * wte[wo + i]!;
+      out[e * V + j] = s;
+    }
+  }
+}
+
 export function geluNew(x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
@@ -322,13 +342,7 @@ class CpuBatch implements BatchHandle {
     const { x, h } = this;
     layerNorm(x, n, D, cw.lnWeight, cw.lnBias, eps, h);
     const z = new Float32Array(n * V);
-    for (let e = 0; e < n; e++) {
-      for (let j = 0; j < V; j++) {
-        let s = 0;
-        for (let i = 0; i < D; i++) s += h[e * D + i]! * this.weights.wte[j * D + i]!;
-        z[e * V + j] = s;
-      }
-    }
+    tiedLogits(h, n, D, this.weights.wte, V, z);
     for (let e = 0; e < n; e++) {
       const row = entryRow[e]!;
       let f0 = 0;
@@ -426,16 +440,7 @@ class CpuBatch implements BatchHandle {
       linear(mlp, n, 4 * D, lw.mlpProjWeight, D, lw.mlpProjBias, x, true);
     }
     layerNorm(x, n, D, w.lnFWeight, w.lnFBias, eps, h);
-    // Tied output embedding: logits = h @ wte^T, wte stored [V, D].
-    for (let e = 0; e < n; e++) {
-      const ho = e * D;
-      for (let j = 0; j < V; j++) {
-        const wo = j * D;
-        let s = 0;
-        for (let i = 0; i < D; i++) s += h[ho + i]! * w.wte[wo + i]!;
-        logits[e * V + j] = s;
-      }
-    }
+    tiedLogits(h, n, D, w.wte, V, logits);
   }
 }
 

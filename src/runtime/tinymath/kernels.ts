@@ -344,9 +344,10 @@ fn attend_mlp(layer: u32, row: u32, pos: u32, tid: u32) {
   workgroupBarrier();
 }
 
-// Final LayerNorm and tied output embedding for job j.
-fn head(j: u32, tid: u32) {
-  layer_norm(LNF_W, LNF_B, tid);
+// A LayerNorm (weight/bias at W[w_off], W[b_off]) and the tied output embedding for job j:
+// the final head with ln_f, or the base's logits for the confidence input with ln_conf.
+fn head(j: u32, tid: u32, w_off: u32, b_off: u32) {
+  layer_norm(w_off, b_off, tid);
   for (var v = tid; v < V; v += WG) {
     var acc = 0.0;
     for (var k = 0u; k < D; k++) { acc += hs[k] * W[WTE + v * D + k]; }
@@ -371,7 +372,7 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     workgroupBarrier();
     attend_mlp(layer, job.x, job.y, tid);
   }
-  head(j, tid);
+  head(j, tid, LNF_W, LNF_B);
 }
 
 @compute @workgroup_size(WG)
@@ -404,7 +405,7 @@ fn prefill_b(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   workgroupBarrier();
   attend_mlp(params.layer, job.x, job.y, tid);
   if (params.layer + 1u == NL) {
-    head(j, tid);
+    head(j, tid, LNF_W, LNF_B);
   } else {
     for (var i = tid; i < D; i += WG) { xbuf[j * D + i] = xs[i]; }
   }
@@ -417,12 +418,7 @@ fn conf_logits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   if (j >= params.job_count) { return; }
   for (var i = tid; i < D; i += WG) { xs[i] = xbuf[j * D + i]; }
   workgroupBarrier();
-  layer_norm(LNC_W, LNC_B, tid);
-  for (var v = tid; v < V; v += WG) {
-    var acc = 0.0;
-    for (var k = 0u; k < D; k++) { acc += hs[k] * W[WTE + v * D + k]; }
-    logits[j * V + v] = acc;
-  }
+  head(j, tid, LNC_W, LNC_B);
 }
 
 fn prev_logit(kept: bool, i: u32) -> f32 {

@@ -4,10 +4,10 @@
  * under the plain unit-test run these are skipped (they need the Vulkan environment).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendLostError, type DecoderBackend } from './backend';
+import { BackendLostError, type BatchHandle, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import { contiguousFrom, syntheticExport } from './fixtures';
-import { parseExport } from './format';
+import { parseExport, type TinyMathExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
 import { readExportDir, readGolden } from './node-files';
@@ -39,6 +39,29 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     device = await choice.adapter.requestDevice();
   });
   afterAll(() => device?.destroy());
+
+  /**
+   * Run the same script on a batch of 3 x 60 on WebGPU (tiles of 8 positions, so the online
+   * softmax spans several tiles) and on the CPU; every output must agree within 1e-4.
+   */
+  async function gpuMatchesCpu(
+    e: TinyMathExport,
+    script: (batch: BatchHandle) => Promise<Float32Array[]>,
+  ): Promise<{ outputs: Float32Array[]; dispatchesPerStep: number }> {
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
+    const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
+      const batch = await b.createBatch(3, 60);
+      const out = await script(batch);
+      batch.release();
+      return out;
+    };
+    const [g, c] = [await run(gpuBackend), await run(new CpuBackend(e.config, e.weights))];
+    expect(g.length).toBe(c.length);
+    g.forEach((x, i) => expect(maxAbsDiff(x, c[i]!)).toBeLessThan(1e-4));
+    const { dispatchesPerStep } = gpuBackend;
+    gpuBackend.dispose();
+    return { outputs: g, dispatchesPerStep };
+  }
 
   describe('parity with PyTorch golden logits (every export found)', () => {
     const dirs = requireExportDirs();
@@ -77,25 +100,16 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     const e = parseExport(
       syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 80, scale: 0.5 }, 21),
     );
-    const V = e.config.vocabSize;
-    // Tiles of 8 positions force the online softmax across several tiles.
-    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
-    const cpuBackend = new CpuBackend(e.config, e.weights);
     const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510\n1510*2=3020\nA:3020\n');
     const short = e.tokenizer.encode('Q:5,-3\n');
-    const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
-      const batch = await b.createBatch(3, 60);
+    const { outputs } = await gpuMatchesCpu(e, async (batch) => {
       const out = [await batch.prefill([2, 0], [short, long.slice(0, 30)])];
       await batch.fork(0, [1]);
       out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
       out.push(await batch.step([1, 0], [6, long[31]!]));
-      batch.release();
       return out;
-    };
-    const [g, c] = [await run(gpuBackend), await run(cpuBackend)];
-    g.forEach((x, i) => expect(maxAbsDiff(x, c[i]!)).toBeLessThan(1e-4));
-    expect(g[1]!.length).toBe(3 * V);
-    gpuBackend.dispose();
+    });
+    expect(outputs[1]!.length).toBe(3 * e.config.vocabSize);
   });
 
   it('with the generator-confidence input: matches the CPU path across prefills, decode steps and a fork', async () => {
@@ -113,13 +127,9 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
         23,
       ),
     );
-    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
-    expect(gpuBackend.dispatchesPerStep).toBe(2 * 3 + 3);
-    const cpuBackend = new CpuBackend(e.config, e.weights);
     const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510?\n1510*2=3020?\nA:3020?\n');
     const short = e.tokenizer.encode('Q:5,-3\n5-3=2?\n');
-    const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
-      const batch = await b.createBatch(3, 60);
+    const { dispatchesPerStep } = await gpuMatchesCpu(e, async (batch) => {
       // Two rows in one prefill; then row 0 continues in a second prefill (its previous
       // position is in the first call), is forked, and both copies decode.
       const out = [await batch.prefill([2, 0], [short, long.slice(0, 20)])];
@@ -127,12 +137,9 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       await batch.fork(0, [1]);
       out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
       out.push(await batch.step([1, 0], [6, long[31]!]));
-      batch.release();
       return out;
-    };
-    const [g, c] = [await run(gpuBackend), await run(cpuBackend)];
-    g.forEach((x, i) => expect(maxAbsDiff(x, c[i]!)).toBeLessThan(1e-4));
-    gpuBackend.dispose();
+    });
+    expect(dispatchesPerStep).toBe(2 * 3 + 3);
   });
 
   it('samples the same greedy completions as the CPU path', async () => {
