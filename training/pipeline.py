@@ -4,7 +4,8 @@
     /usr/bin/python3 training/pipeline.py --preset micro  # npm run train:micro, CI
 
 Stages (each writes <out>/<stage>/done.json when complete and is skipped on a rerun):
-  pretrain   generator on canonical solutions, packed rows, block-diagonal attention
+  pretrain   generator on canonical solutions of levels 1-5, packed rows, block-diagonal attention
+  pretrain2  the same, continued on every level (the hardest, longest level joins here)
   revsample  sample the generator on training problems -> revision trajectories
   revision   fine-tune the generator on a mixture of plain and revision examples
   prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
@@ -61,14 +62,18 @@ PRESETS = {
         data="training/out/data",
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
-        pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50),
+        # A curriculum: levels 1-5 first, then every level. Level 6's long problems would take a
+        # third of the tokens from the start, and a harder top level trained from scratch with the
+        # rest left the generator weaker at every level (training/README.md).
+        pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50, levels=[1, 2, 3, 4, 5]),
+        pretrain2=dict(steps=2000, rows=16, row_len=256, lr=1.5e-3, warmup=50, ckpt_every=50),
         # Many easy problems: their wrong answers are rare, and revisions matter most there.
-        revsample=dict(per_level=[2400, 1500, 600, 300, 300], samples=6, max_new=140),
-        # Rows of 640: every trajectory fits, up to 4 earlier attempts on the longest level.
+        revsample=dict(per_level=[2400, 1500, 600, 300, 300, 300], samples=6, max_new=180),
+        # Rows of 896: every trajectory fits, up to 4 earlier attempts on the longest level.
         # 1,000 steps: 500 left attempt 2 below a fresh sample (training/README.md).
-        revision=dict(steps=1000, rows=7, row_len=640, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
-        prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=140, labels="mc"),
-        prmextra=dict(per_level=300, samples=8, max_new=140),
+        revision=dict(steps=1000, rows=5, row_len=896, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
+        prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=180, labels="mc"),
+        prmextra=dict(per_level=300, samples=8, max_new=180),
         # Sampled solutions without rollouts get checker step labels ("right so far"), which
         # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
         # The PRM is the pretrained generator, frozen, with 2 new blocks on top that learn to
@@ -80,7 +85,7 @@ PRESETS = {
             steps=3000, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
-        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=140),
+        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=180),
     ),
     "provisional": dict(
         out="training/out/provisional",
@@ -88,6 +93,7 @@ PRESETS = {
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
         pretrain=dict(steps=250, rows=16, row_len=256, lr=3e-3, warmup=30, ckpt_every=50),
+        pretrain2=None,
         revsample=None,
         revision=None,
         prmdata=dict(per_level=60, samples=4, rollouts=0, max_new=160, labels="checker"),
@@ -100,7 +106,8 @@ PRESETS = {
         data_args=["--train-per-level", "300", "--eval-per-level", "4", "--checker-cases", "20"],
         export_dir="training/out/micro",
         model=dict(n_layer=2, n_embd=32, n_head=2, n_positions=1024),
-        pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3),
+        pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3, levels=[1, 2, 3, 4, 5]),
+        pretrain2=dict(steps=3, rows=8, row_len=256, lr=1e-3, warmup=1, ckpt_every=2),
         revsample=dict(per_level=3, samples=2, max_new=40),
         revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
         prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),
@@ -301,7 +308,8 @@ def train_stage(cfg, name, model, pool, hp, stop_at=None):
 # ----------------------------------------------------------------------------- stages
 
 
-DATA_FILES = ("meta.json", "train.jsonl", "eval.jsonl", "checker.jsonl")
+# What a run folder's stages are made from (checker.jsonl only feeds the Python tests).
+DATA_FILES = ("meta.json", "train.jsonl", "eval.jsonl")
 
 
 def data_fingerprint(data_dir):
@@ -357,11 +365,27 @@ def per_level_slice(train, per_level, offset, seed):
 
 
 def stage_pretrain(cfg, train, _eval):
+    hp = cfg["pretrain"]
     torch.manual_seed(SEED)
     model = new_model(cfg)
+    if hp.get("levels"):
+        train = [p for p in train if p["level"] in hp["levels"]]
     log(f"pretrain: generator with {model.num_params():,} parameters, {len(train):,} training problems")
     pool = [lm_example(p["prompt"], p["solution"]) for p in train]
-    return train_stage(cfg, "pretrain", model, pool, cfg["pretrain"])
+    return train_stage(cfg, "pretrain", model, pool, hp)
+
+
+def stage_pretrain2(cfg, train, _eval):
+    """Pretraining continued on every level, from the first stage's weights (a fresh optimizer)."""
+    model = load_model(cfg, "pretrain")
+    log(f"pretrain2: {len(train):,} training problems, levels {sorted({p['level'] for p in train})}")
+    pool = [lm_example(p["prompt"], p["solution"]) for p in train]
+    return train_stage(cfg, "pretrain2", model, pool, cfg["pretrain2"])
+
+
+def pretrained_stage(cfg):
+    """The stage whose generator the revision stages start from."""
+    return "pretrain2" if cfg.get("pretrain2") else "pretrain"
 
 
 def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature=1.0, **kw):
@@ -392,7 +416,7 @@ def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature
 
 def stage_revsample(cfg, train, _eval):
     hp = cfg["revsample"]
-    model = load_model(cfg, "pretrain")
+    model = load_model(cfg, pretrained_stage(cfg))
     problems = per_level_slice(train, hp["per_level"], 0, SEED + 1)
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "revsample", model, prompts, hp, SEED + 2)
@@ -442,7 +466,7 @@ def stage_revision(cfg, train, _eval):
     plain_src = per_level_slice(train, 10**9, 0, SEED + 4)
     rng = random.Random(SEED + 5)
     plain = [lm_example(p["prompt"], p["solution"]) for p in rng.sample(plain_src, min(n_plain, len(plain_src)))]
-    model = load_model(cfg, "pretrain")
+    model = load_model(cfg, pretrained_stage(cfg))
     log(f"revision: {len(rev)} revision + {len(plain)} plain examples")
     info = train_stage(cfg, "revision", model, rev + plain, hp)
     info.update(revision_examples=len(rev), plain_examples=len(plain))
@@ -450,7 +474,7 @@ def stage_revision(cfg, train, _eval):
 
 
 def final_generator_stage(cfg):
-    return "revision" if cfg.get("revision") else "pretrain"
+    return "revision" if cfg.get("revision") else pretrained_stage(cfg)
 
 
 def stage_prmdata(cfg, train, _eval):
@@ -573,7 +597,7 @@ def stage_prm(cfg, _train, _eval):
     # The PRM is a separate model; starting from a generator's weights (as the paper's PRMs start
     # from the base model) gives it arithmetic for free. `base`: "pretrain", or "final", the
     # generator that writes the solutions it judges, whose confidence then is the sampler's own.
-    model = load_model(cfg, final_generator_stage(cfg) if hp.get("base") == "final" else "pretrain")
+    model = load_model(cfg, final_generator_stage(cfg) if hp.get("base") == "final" else pretrained_stage(cfg))
     if hp.get("grow"):
         model = grow(cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False))
     return train_stage(cfg, "prm", model, pool, hp)
@@ -667,6 +691,7 @@ def stage_eval(cfg, _train, eval_problems):
 
 STAGES = [
     ("pretrain", stage_pretrain),
+    ("pretrain2", stage_pretrain2),
     ("revsample", stage_revsample),
     ("revision", stage_revision),
     ("prmdata", stage_prmdata),
@@ -703,7 +728,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("revsample", "revision", "prmextra"):
+        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

@@ -52,7 +52,7 @@ Commands:
   validate   Check a trace file: validate FILE
 
 Run options:
-  --level L            difficulty level 1-5 (default 3)
+  --level L            difficulty level 1-6 (default 3)
   --problem ID         a problem id such as arith-L3-17 (default: from --problem-seed)
   --problem-seed S     seed of the problem at --level (default 1)
   --strategy S         best-of-n | revisions | beam | lookahead | dvts (default beam)
@@ -70,7 +70,7 @@ Run options:
   --tree               print every node with its score
 
 Sweep options:
-  --levels 1-5         levels to draw problems from (default 1-5)
+  --levels 1-5         levels to draw problems from (default: all)
   --per-level N        problems per level (default 8)
   --nmax N             largest budget; budgets are 1, 2, 4, ... N (default 16)
   --settings LIST      comma list of: bon, maj, naive, beamM, dvtsM, laMkK, revL

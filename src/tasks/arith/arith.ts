@@ -48,7 +48,9 @@ export interface ArithLevel {
  * (a first table with three-digit operands on 4-digit values left even level 1 unlearned after
  * half the training budget), levels 1-4 stay within 3-digit values and only level 5 reaches 4 digits.
  * Level 4 is level 3 with a longer chain: starting it from up to 999 left little room for `*`
- * (the error-prone step), which made it easier than level 3.
+ * (the error-prone step), which made it easier than level 3. Level 6, the hardest, adds
+ * three-digit operands to level 5's 4-digit values and a longer chain; the generator learns it in a
+ * second pretraining stage, after levels 1-5 (training/README.md, "Stages").
  */
 export const ARITH_LEVELS: readonly ArithLevel[] = [
   { level: 1, steps: 1, startMax: 50, addMax: 20, mulMax: 9, valueMax: 99 },
@@ -56,6 +58,7 @@ export const ARITH_LEVELS: readonly ArithLevel[] = [
   { level: 3, steps: 4, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
   { level: 4, steps: 6, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
   { level: 5, steps: 8, startMax: 999, addMax: 99, mulMax: 9, valueMax: 9999 },
+  { level: 6, steps: 10, startMax: 999, addMax: 999, mulMax: 9, valueMax: 9999 },
 ];
 
 export const ARITH_TASK_ID = 'arith';
@@ -68,7 +71,7 @@ export function arithLevel(level: number): ArithLevel {
   return spec;
 }
 
-/** TinyMath is character-level: the longest line (13 characters, "9999-99=9900\n") fits in 24. */
+/** TinyMath is character-level: the longest line (14 characters, "9999-999=9000\n") fits in 24. */
 export const ARITH_TOKENS_PER_STEP = 24;
 
 /**
