@@ -15,6 +15,7 @@ import { useElementSize } from '../shared/useElementSize';
 import { useTyping } from '../shared/useTyping';
 import {
   fitTransform,
+  followTransform,
   layoutBeamTree,
   neighbourFor,
   type DepthColumn,
@@ -183,8 +184,9 @@ export function BeamTreeView({
   const size = useElementSize(stageRef, { width: 900, height: 480 });
   const [transform, setTransform] = useState<ZoomTransform>({ x: 40, y: 40, k: 1 });
   const panZoom = useRef<PanZoomInstance | null>(null);
-  // The view follows the growing tree until the user pans or zooms; "Fit" turns following back on.
-  const following = useRef(true);
+  // The view follows the growing tree until the user pans or zooms: readably, showing the newest
+  // rounds of a deep tree ('frontier'), or whole after "Fit to view" ('whole').
+  const following = useRef<'frontier' | 'whole' | null>('frontier');
 
   useEffect(() => {
     const svg = svgRef.current;
@@ -193,7 +195,7 @@ export function BeamTreeView({
       minZoom: 0.05,
       maxZoom: 4,
       onTransform(t, byUser) {
-        if (byUser) following.current = false;
+        if (byUser) following.current = null;
         setTransform(t);
       },
     });
@@ -205,16 +207,22 @@ export function BeamTreeView({
   }, []);
 
   const hasNodes = layout.nodes.length > 0;
-  const fit = useCallback(() => {
-    if (!hasNodes) return;
-    const padding = { left: 24, right: s.fontSize * 8, top: s.header + 16, bottom: 20 };
-    panZoom.current?.setTransform(
-      fitTransform(layout.bounds, size.width, size.height, padding, 1.25),
-    );
-  }, [hasNodes, layout.bounds, size.width, size.height, s.fontSize, s.header]);
+  const fit = useCallback(
+    (whole: boolean) => {
+      if (!hasNodes) return;
+      const padding = { left: 24, right: s.fontSize * 8, top: s.header + 16, bottom: 20 };
+      panZoom.current?.setTransform(
+        whole
+          ? fitTransform(layout.bounds, size.width, size.height, padding, 1.25)
+          : // Labels show from fontSize * k >= 9 on (below); a little above that.
+            followTransform(layout.bounds, size.width, size.height, padding, 1.25, 10 / s.fontSize),
+      );
+    },
+    [hasNodes, layout.bounds, size.width, size.height, s.fontSize, s.header],
+  );
 
   useEffect(() => {
-    if (following.current) fit();
+    if (following.current) fit(following.current === 'whole');
   }, [fit]);
 
   // Readable zoom (1) centred on the selected node, else on the chosen answer, else the newest node.
@@ -224,7 +232,7 @@ export function BeamTreeView({
       (state.selection?.id ? layout.byId.get(state.selection.id) : undefined) ??
       layout.nodes[layout.nodes.length - 1];
     if (!target) return;
-    following.current = false;
+    following.current = null;
     const k = 1;
     panZoom.current?.setTransform({
       k,
@@ -289,8 +297,8 @@ export function BeamTreeView({
             type="button"
             className="tv-btn"
             onClick={() => {
-              following.current = true;
-              fit();
+              following.current = 'whole';
+              fit(true);
             }}
           >
             Fit to view

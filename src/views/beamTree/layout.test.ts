@@ -6,6 +6,7 @@ import { beamFixture } from '../testing/fixtures';
 import {
   DEFAULT_TREE_OPTIONS,
   fitTransform,
+  followTransform,
   layoutBeamTree,
   neighbourFor,
   placeInOrder,
@@ -189,6 +190,27 @@ describe('fitTransform', () => {
 
   it('does not zoom a tiny tree in beyond maxScale', () => {
     expect(fitTransform({ x0: 0, y0: 0, x1: 10, y1: 10 }, 800, 500, pad, 1.5).k).toBe(1.5);
+  });
+});
+
+describe('followTransform', () => {
+  const pad = { left: 10, right: 30, top: 20, bottom: 10 };
+
+  it('is the whole-tree fit while that stays readable', () => {
+    const b = { x0: 0, y0: 0, x1: 600, y1: 300 };
+    expect(followTransform(b, 800, 500, pad, 1.25, 0.65)).toEqual(
+      fitTransform(b, 800, 500, pad, 1.25),
+    );
+  });
+
+  it('keeps a deep tree readable and shows its newest columns', () => {
+    const b = { x0: 0, y0: -40, x1: 2000, y1: 60 }; // 11 rounds of 165 px, 4 beams
+    expect(fitTransform(b, 800, 500, pad, 1.25).k).toBeLessThan(0.65);
+    const t = followTransform(b, 800, 500, pad, 1.25, 0.65);
+    expect(t.k).toBe(0.65);
+    // The right edge sits at the padded right side; the tree's middle at the padded middle.
+    expect(b.x1 * t.k + t.x).toBeCloseTo(800 - pad.right);
+    expect(((b.y0 + b.y1) / 2) * t.k + t.y).toBeCloseTo(pad.top + (500 - pad.top - pad.bottom) / 2);
   });
 });
 

@@ -390,6 +390,33 @@ export function fitTransform(
 }
 
 /**
+ * The transform the view follows a growing tree with: the whole tree (fitTransform) while that
+ * keeps it at `minScale` or more; else `minScale`, with the newest columns (the right edge) in
+ * view and the tree centred vertically. A deep search (level 6 has 11 rounds) fitted whole is a
+ * row of dots without labels; following its frontier keeps what is happening readable, and "Fit
+ * to view" still shows the whole tree.
+ * @param minScale smallest scale at which labels stay readable
+ */
+export function followTransform(
+  bounds: Bounds,
+  width: number,
+  height: number,
+  padding: { left: number; right: number; top: number; bottom: number },
+  maxScale: number,
+  minScale: number,
+): ZoomTransform {
+  const whole = fitTransform(bounds, width, height, padding, maxScale);
+  if (whole.k >= minScale) return whole;
+  const k = minScale;
+  const ah = Math.max(1, height - padding.top - padding.bottom);
+  return {
+    k,
+    x: width - padding.right - bounds.x1 * k,
+    y: padding.top + ah / 2 - ((bounds.y0 + bounds.y1) / 2) * k,
+  };
+}
+
+/**
  * Keyboard navigation in the tree: the node to select from `currentId` for an arrow key.
  * Left goes to the parent, Right to the first surviving child (else the first child), Up/Down to
  * the neighbour above/below in the same column.
