@@ -112,6 +112,17 @@ export async function createTinyMath(
 }
 
 /**
+ * Wait for both loads (they run at once). If either fails, throw the first one's error in
+ * argument order (the generator's), not in time order, so the message never depends on timing.
+ */
+async function bothOrFirstError<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/**
  * Load the generator and the PRM over HTTP, from the network or the versioned Cache API copy.
  * Works in a page and in a Web Worker.
  * @throws ModelFormatError naming the file (and tensor) for a missing, truncated or malformed export
@@ -123,10 +134,10 @@ export async function loadTinyMath(options: LoadTinyMathOptions): Promise<TinyMa
   );
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const cache = await ModelCache.open();
-  const [generator, prm] = await Promise.all([
+  const [generator, prm] = await bothOrFirstError(
     fetchExport(base, GENERATOR_FOLDER, 'generator', cache, options.onProgress, options.signal),
     fetchExport(base, PRM_FOLDER, 'prm', cache, options.onProgress, options.signal),
-  ]);
+  );
   return createTinyMath(generator, prm, options, cache?.notice ?? null);
 }
 
@@ -141,12 +152,12 @@ export async function loadTinyMathFromDir(
   options: TinyMathOptions = {},
 ): Promise<TinyMathBundle> {
   const join = (name: string): string => `${dir.replace(/\/+$/, '')}/${name}`;
-  const [generator, prm] = await Promise.all([
+  const [generator, prm] = await bothOrFirstError(
     readExportDir(join(GENERATOR_FOLDER), options.onProgress).then((f) =>
       parseExport(f, 'generator'),
     ),
     readExportDir(join(PRM_FOLDER), options.onProgress).then((f) => parseExport(f, 'prm')),
-  ]);
+  );
   let gpu = options.gpu;
   if (!gpu && options.backend === 'webgpu') gpu = await dawnGpu();
   return createTinyMath(generator, prm, { ...options, gpu });
