@@ -2,6 +2,8 @@
  * The contract between the TinyMath sampler and a compute backend (CPU TypedArrays or WebGPU).
  * A backend owns the weights and the KV cache of a batch of sequences and runs one forward step.
  */
+import { logSumExp } from './sampling';
+
 export interface TinyMathConfig {
   vocabSize: number;
   nPositions: number;
@@ -40,11 +42,9 @@ export function confidenceFeatures(
   token: number,
   floor: number,
 ): [number, number] {
+  const lse = logSumExp(logits, offset, vocabSize);
   let max = -Infinity;
   for (let v = 0; v < vocabSize; v++) max = Math.max(max, logits[offset + v]!);
-  let sum = 0;
-  for (let v = 0; v < vocabSize; v++) sum += Math.exp(logits[offset + v]! - max);
-  const lse = max + Math.log(sum);
   return [Math.max(logits[offset + token]! - lse, floor), Math.max(max - lse, floor)];
 }
 

@@ -124,7 +124,6 @@ export function layerNorm(
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** GELU, tanh approximation (GPT-2's "gelu_new"), in place. */
 /** Tied output embedding: out[n, V] = h[n, D] @ wte^T, wte stored [V, D]. */
 export function tiedLogits(
   h: Float32Array,
@@ -145,6 +144,7 @@ export function tiedLogits(
   }
 }
 
+/** GELU, tanh approximation (GPT-2's "gelu_new"), in place. */
 export function geluNew(x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i]!;

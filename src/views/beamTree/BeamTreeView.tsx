@@ -35,6 +35,8 @@ const INK = '#1f2328';
 const MUTED = '#57606a';
 const LINK = '#8c959f';
 const SELECT = '#0b57d0';
+/** Node labels show only while their font renders at least this many pixels. */
+const LABEL_MIN_PX = 9;
 
 /** Spacing and type per mode; presentation mode is bigger everywhere. */
 function sizes(presentation: boolean) {
@@ -214,8 +216,15 @@ export function BeamTreeView({
       panZoom.current?.setTransform(
         whole
           ? fitTransform(layout.bounds, size.width, size.height, padding, 1.25)
-          : // Labels show from fontSize * k >= 9 on (below); a little above that.
-            followTransform(layout.bounds, size.width, size.height, padding, 1.25, 10 / s.fontSize),
+          : // A little above the scale where labels appear.
+            followTransform(
+              layout.bounds,
+              size.width,
+              size.height,
+              padding,
+              1.25,
+              (LABEL_MIN_PX + 1) / s.fontSize,
+            ),
       );
     },
     [hasNodes, layout.bounds, size.width, size.height, s.fontSize, s.header],
@@ -275,7 +284,7 @@ export function BeamTreeView({
       : run?.verifier?.kind === 'oracle'
         ? 'Oracle step score'
         : 'PRM score';
-  const labelsVisible = s.fontSize * transform.k >= 9;
+  const labelsVisible = s.fontSize * transform.k >= LABEL_MIN_PX;
   const radius = Math.min(s.rowHeight * 0.42, Math.max(s.radius, 3.5 / transform.k));
   const t = transform;
   const lastCol = layout.columns[layout.columns.length - 1];
