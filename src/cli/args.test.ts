@@ -92,4 +92,20 @@ describe('cli args', () => {
     expect(progressText(at(50, 31, 1), false)).toBe('50/100 units, 31 s, about 1 min left\n');
     expect(progressText(at(100, 40, 31), false)).toBe('100/100 units, 40 s\n');
   });
+
+  it('estimates time left from the weighted work this process did', () => {
+    // Half the units but a tenth of the work in 60 s: 9 min left, not 1.
+    const p = { done: 50, total: 100, elapsedS: 60, lastWrittenS: null };
+    expect(progressText({ ...p, work: { done: 100, total: 1000, resumed: 0 } }, false)).toBe(
+      '50/100 units, 60 s, about 9 min left\n',
+    );
+    // A resumed sweep: 400 of the 500 done were found done, so 100 took the 60 s.
+    expect(progressText({ ...p, work: { done: 500, total: 1000, resumed: 400 } }, false)).toBe(
+      '50/100 units, 60 s, about 5 min left\n',
+    );
+    // Nothing done by this process yet: no estimate.
+    expect(progressText({ ...p, work: { done: 400, total: 1000, resumed: 400 } }, false)).toBe(
+      '50/100 units, 60 s\n',
+    );
+  });
 });

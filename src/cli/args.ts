@@ -136,13 +136,24 @@ export function parseLevels(raw: string | undefined, maxLevel: number): number[]
  * Returns the text to write, or null for nothing now.
  */
 export function progressText(
-  p: { done: number; total: number; elapsedS: number; lastWrittenS: number | null },
+  p: {
+    done: number;
+    total: number;
+    /** Weighted work (runner's SweepWork): the time-left estimate uses it when given. */
+    work?: { done: number; total: number; resumed: number };
+    elapsedS: number;
+    lastWrittenS: number | null;
+  },
   isTTY: boolean,
   everySeconds = 30,
 ): string | null {
+  // Time left from the work this process did (not what a resumed sweep found done), weighted by
+  // each unit's size: counting units alone ran far short on sweeps whose last units are the largest.
+  const w = p.work ?? { done: p.done, total: p.total, resumed: 0 };
+  const doneNow = w.done - w.resumed;
   const eta =
-    p.done > 0 && p.done < p.total
-      ? `, about ${Math.ceil(((p.elapsedS / p.done) * (p.total - p.done)) / 60)} min left`
+    doneNow > 0 && p.done < p.total
+      ? `, about ${Math.ceil(((p.elapsedS / doneNow) * (w.total - w.done)) / 60)} min left`
       : '';
   const text = `${p.done}/${p.total} units, ${p.elapsedS.toFixed(0)} s${eta}`;
   if (isTTY) return `\r${text}   `;

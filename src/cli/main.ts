@@ -52,7 +52,7 @@ Commands:
   validate   Check a trace file: validate FILE
 
 Run options:
-  --level L            difficulty level 1-6 (default 3)
+  --level L            difficulty level 1-${arithTask.levels} (default 3)
   --problem ID         a problem id such as arith-L3-17 (default: from --problem-seed)
   --problem-seed S     seed of the problem at --level (default 1)
   --strategy S         best-of-n | revisions | beam | lookahead | dvts (default beam)
@@ -343,7 +343,7 @@ async function commandSweep(v: Values): Promise<number> {
     } else if (e.type === 'progress') {
       const elapsedS = (performance.now() - t0) / 1000;
       const text = progressText(
-        { done: e.done, total: e.total, elapsedS, lastWrittenS: lastProgressS },
+        { done: e.done, total: e.total, work: e.work, elapsedS, lastWrittenS: lastProgressS },
         process.stderr.isTTY === true,
       );
       if (text !== null) {

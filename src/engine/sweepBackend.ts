@@ -208,5 +208,7 @@ export function createStrategySweepBackend<S>(
       }
       return { answer: result.answer, correct: result.correct, costs: result.costs };
     },
+    // A generation's token cap: long problems (the hardest level's is ~8x the easiest's) cost more.
+    workWeight: (problem) => o.poolConfig(problem, 1).maxTokens,
   };
 }

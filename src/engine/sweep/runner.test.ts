@@ -35,6 +35,7 @@ function cost(tokens: number): Costs {
 class FakeBackend implements SweepBackend<FakeProblem, { skill: number }> {
   poolCalls: string[] = [];
   searchCalls: string[] = [];
+  workWeight?: (problem: FakeProblem) => number;
   async samplePool(
     problem: FakeProblem,
     nMax: number,
@@ -131,7 +132,15 @@ describe('runSweep', () => {
       total,
       current: { problemId: 'q0', settingId: POOL_SETTING_ID },
     });
-    expect(events[events.length - 1]).toEqual({ type: 'done', done: total, total, aborted: false });
+    // No workWeight: the pool counts its N_max = 8 generations, beam 4 + 8, revisions 1+2+4+8.
+    const work = 6 * (8 + 12 + 15);
+    expect(events[events.length - 1]).toEqual({
+      type: 'done',
+      done: total,
+      total,
+      work: { done: work, total: work, resumed: 0 },
+      aborted: false,
+    });
     // Keys are unique.
     expect(byKey(records).size).toBe(records.length);
     // Pool-derived costs: budget x the mean sample cost.
@@ -174,6 +183,40 @@ describe('runSweep', () => {
       // Together they are exactly the uninterrupted sweep.
       expect(byKey([...partial, ...rest])).toEqual(byKey(full));
     }
+  });
+
+  it('weighs progress by generations and the backend work weight, and tells resumed work apart', async () => {
+    const backend = new FakeBackend();
+    // Problem qi costs i + 1 per generation.
+    backend.workWeight = (p: FakeProblem) => Number(p.id.slice(1)) + 1;
+    const perProblem = 8 + 12 + 15;
+    const total = perProblem * (1 + 2 + 3 + 4 + 5 + 6);
+    const events = await collect(runSweep(options(backend)));
+    const works = events.flatMap((e) => (e.type === 'record' ? [] : [e.work]));
+    expect(works[0]).toEqual({ done: 0, total, resumed: 0 });
+    // Never decreasing; the first search unit of q1 starts after q0 and q1's pools.
+    for (let i = 1; i < works.length; i++)
+      expect(works[i]!.done).toBeGreaterThanOrEqual(works[i - 1]!.done);
+    const firstQ1Search = events.find(
+      (e) =>
+        e.type === 'progress' &&
+        e.current?.problemId === 'q1' &&
+        e.current.settingId !== POOL_SETTING_ID,
+    );
+    expect(firstQ1Search).toMatchObject({ work: { done: perProblem * 1 + 2 * 8 } });
+    expect(works[works.length - 1]).toEqual({ done: total, total, resumed: 0 });
+
+    // Resumed after q0 and q1 were done: their work counts as done and as resumed.
+    const firstTwo = recordsOf(events).filter((r) => r.problemId === 'q0' || r.problemId === 'q1');
+    const again = new FakeBackend();
+    again.workWeight = backend.workWeight;
+    const resumed = await collect(runSweep(options(again, { completed: firstTwo })));
+    const last = resumed[resumed.length - 1]!;
+    expect(last.type === 'done' && last.work).toEqual({
+      done: total,
+      total,
+      resumed: perProblem * 3,
+    });
   });
 
   it('does not reuse a stored pool of another size', async () => {

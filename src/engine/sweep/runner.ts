@@ -61,6 +61,11 @@ export interface SweepBackend<P extends { id: string } = { id: string }, C = unk
     seed: number,
     signal: AbortSignal,
   ): Promise<SearchOutcome>;
+  /**
+   * Relative cost of one generation on this problem (for example its token cap), for progress
+   * and time-left estimates only. Default 1.
+   */
+  workWeight?(problem: P): number;
 }
 
 /** Pseudo setting id under which pools are stored. */
@@ -93,6 +98,18 @@ export interface ResultRecord {
 
 export type SweepRecord = PoolRecord | ResultRecord;
 
+/**
+ * How much of a sweep's work is done, in generations weighted by the backend's `workWeight` (a
+ * pool is N_max generations, a search run its budget): units differ by orders of magnitude (a
+ * level-7 run at N=64 against a level-1 pool at N=8), so counting units misjudges time left.
+ * `resumed` is the part of `done` that an earlier, interrupted sweep did (it took no time now).
+ */
+export interface SweepWork {
+  done: number;
+  total: number;
+  resumed: number;
+}
+
 /** Which unit of work the sweep is on. */
 export interface SweepWorkItem {
   problemId: string;
@@ -102,9 +119,15 @@ export interface SweepWorkItem {
 }
 
 export type SweepEvent =
-  | { type: 'progress'; done: number; total: number; current: SweepWorkItem | null }
+  | {
+      type: 'progress';
+      done: number;
+      total: number;
+      work: SweepWork;
+      current: SweepWorkItem | null;
+    }
   | { type: 'record'; record: SweepRecord }
-  | { type: 'done'; done: number; total: number; aborted: boolean };
+  | { type: 'done'; done: number; total: number; work: SweepWork; aborted: boolean };
 
 export interface SweepOptions<P extends { id: string } = { id: string }, C = unknown> {
   problems: readonly P[];
@@ -213,13 +236,32 @@ export async function* runSweep<P extends { id: string }, C>(
   );
   const total = problems.length * (1 + searchUnits);
   let finished = 0;
+  const weightOf = (problem: P): number => {
+    const w = backend.workWeight?.(problem) ?? 1;
+    return Number.isFinite(w) && w > 0 ? w : 1;
+  };
+  const searchBudgetSum = searchSettings.reduce(
+    (n, s) => n + budgets.filter((b) => settingRunsAt(s, b)).reduce((a, b) => a + b, 0),
+    0,
+  );
+  const work: SweepWork = {
+    done: 0,
+    total: problems.reduce((n, p) => n + weightOf(p) * (nMax + searchBudgetSum), 0),
+    resumed: 0,
+  };
+  const snapshot = (): SweepWork => ({ ...work });
+  const addWork = (amount: number, resumed: boolean): void => {
+    work.done += amount;
+    if (resumed) work.resumed += amount;
+  };
 
   const stop = function* (): Generator<SweepEvent, void> {
-    yield { type: 'done', done: finished, total, aborted: true };
+    yield { type: 'done', done: finished, total, work: snapshot(), aborted: true };
   };
 
   for (const problem of problems) {
     const problemSeed = deriveSeed(seed, hashString(problem.id));
+    const weight = weightOf(problem);
     // The pool: reuse a stored one of the right size, else sample it.
     const poolItem: SweepWorkItem = {
       problemId: problem.id,
@@ -230,7 +272,7 @@ export async function* runSweep<P extends { id: string }, C>(
     const poolWasStored = pool !== undefined;
     if (!pool) {
       if (signal.aborted) return yield* stop();
-      yield { type: 'progress', done: finished, total, current: poolItem };
+      yield { type: 'progress', done: finished, total, work: snapshot(), current: poolItem };
       const poolSeed = deriveSeed(problemSeed, hashString(POOL_SETTING_ID));
       let samples: PoolSample[];
       try {
@@ -270,6 +312,7 @@ export async function* runSweep<P extends { id: string }, C>(
       }
     }
     finished++;
+    addWork(weight * nMax, poolWasStored);
 
     for (const setting of searchSettings) {
       for (const budget of budgets) {
@@ -277,10 +320,11 @@ export async function* runSweep<P extends { id: string }, C>(
         const item: SweepWorkItem = { problemId: problem.id, settingId: setting.id, budget };
         if (done.has(recordKey(item))) {
           finished++;
+          addWork(weight * budget, true);
           continue;
         }
         if (signal.aborted) return yield* stop();
-        yield { type: 'progress', done: finished, total, current: item };
+        yield { type: 'progress', done: finished, total, work: snapshot(), current: item };
         const runSeed = deriveSeed(problemSeed, hashString(setting.id), budget);
         let outcome: SearchOutcome;
         try {
@@ -305,9 +349,10 @@ export async function* runSweep<P extends { id: string }, C>(
         };
         done.set(recordKey(record), record);
         finished++;
+        addWork(weight * budget, false);
         yield { type: 'record', record };
       }
     }
   }
-  yield { type: 'done', done: finished, total, aborted: false };
+  yield { type: 'done', done: finished, total, work: snapshot(), aborted: false };
 }
