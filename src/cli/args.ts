@@ -4,6 +4,7 @@
  */
 import type { Aggregation, StrategyConfig, StrategyKind } from '../engine/types';
 import { arithTokenCaps } from '../tasks/arith';
+import { sweepTimeLeftS, timeLeftText } from '../engine/sweep/runner';
 
 export interface CliRunOptions {
   strategy: StrategyKind;
@@ -149,12 +150,13 @@ export function progressText(
 ): string | null {
   // Time left from the work this process did (not what a resumed sweep found done), weighted by
   // each unit's size: counting units alone ran far short on sweeps whose last units are the largest.
-  const w = p.work ?? { done: p.done, total: p.total, resumed: 0 };
-  const doneNow = w.done - w.resumed;
-  const eta =
-    doneNow > 0 && p.done < p.total
-      ? `, about ${Math.ceil(((p.elapsedS / doneNow) * (w.total - w.done)) / 60)} min left`
+  const left =
+    p.done < p.total
+      ? timeLeftText(
+          sweepTimeLeftS(p.work ?? { done: p.done, total: p.total, resumed: 0 }, p.elapsedS),
+        )
       : '';
+  const eta = left ? `, ${left}` : '';
   const text = `${p.done}/${p.total} units, ${p.elapsedS.toFixed(0)} s${eta}`;
   if (isTTY) return `\r${text}   `;
   const due = p.lastWrittenS === null || p.elapsedS - p.lastWrittenS >= everySeconds;

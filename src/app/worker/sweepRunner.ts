@@ -3,7 +3,7 @@
  * models. Best-of-N pools are one best-of-N run with N = N_max; each search setting is one run
  * per budget.
  */
-import { runSweep } from '../../engine/sweep/runner';
+import { runSweep, sweepTimeLeftS, timeLeftText } from '../../engine/sweep/runner';
 import { createStrategySweepBackend } from '../../engine/sweepBackend';
 import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
 import {
@@ -52,6 +52,7 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
       poolConfig: (problem, nMax) => poolConfig(problem, nMax, request),
       searchConfig: (plan, budget, problem) => searchConfig(plan, budget, problem, request),
     });
+    const t0 = performance.now();
     for await (const event of runSweep({
       problems: sweepProblems(request),
       budgets: sweepBudgets(request.nMax),
@@ -68,12 +69,13 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
         const what = item
           ? `${item.problemId}: ${item.settingId === '#pool' ? 'best-of-N pool' : item.settingId} N=${item.budget}`
           : '';
+        const left = timeLeftText(sweepTimeLeftS(event.work, (performance.now() - t0) / 1000));
         deps.post({
           type: 'sweep-progress',
           sweepId,
           done: event.done,
           total: event.total,
-          message: what,
+          message: [what, left].filter(Boolean).join(' · '),
         });
       } else {
         deps.post({

@@ -6,6 +6,8 @@ import {
   POOL_SETTING_ID,
   recordKey,
   runSweep,
+  sweepTimeLeftS,
+  timeLeftText,
   type SearchOutcome,
   type SearchSetting,
   type SweepBackend,
@@ -217,6 +219,16 @@ describe('runSweep', () => {
       total,
       resumed: perProblem * 3,
     });
+  });
+
+  it('estimates the time left from the work done here', () => {
+    expect(sweepTimeLeftS({ done: 100, total: 1000, resumed: 0 }, 60)).toBeCloseTo(540, 9);
+    expect(sweepTimeLeftS({ done: 500, total: 1000, resumed: 400 }, 60)).toBeCloseTo(300, 9);
+    expect(sweepTimeLeftS({ done: 400, total: 1000, resumed: 400 }, 60)).toBeNull();
+    expect(sweepTimeLeftS({ done: 1000, total: 1000, resumed: 0 }, 60)).toBeNull();
+    expect(timeLeftText(540)).toBe('about 9 min left');
+    expect(timeLeftText(5)).toBe('about 1 min left');
+    expect(timeLeftText(null)).toBe('');
   });
 
   it('does not reuse a stored pool of another size', async () => {

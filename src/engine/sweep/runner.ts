@@ -110,6 +110,21 @@ export interface SweepWork {
   resumed: number;
 }
 
+/**
+ * Seconds left, from the work done since this process started (`elapsedS` ago), or null before
+ * any was done here or when nothing is left.
+ */
+export function sweepTimeLeftS(work: SweepWork, elapsedS: number): number | null {
+  const doneHere = work.done - work.resumed;
+  if (doneHere <= 0 || work.done >= work.total) return null;
+  return (elapsedS / doneHere) * (work.total - work.done);
+}
+
+/** "about 3 min left" (whole minutes, rounded up), or '' with no estimate. */
+export function timeLeftText(seconds: number | null): string {
+  return seconds === null ? '' : `about ${Math.max(1, Math.ceil(seconds / 60))} min left`;
+}
+
 /** Which unit of work the sweep is on. */
 export interface SweepWorkItem {
   problemId: string;
