@@ -76,6 +76,12 @@ describe('summarizeForPlot', () => {
     expect(summary?.binKind).toBe('oracle');
     expect(summary!.bins.length).toBe(5);
     expect(summary!.bins.reduce((n, b) => n + (b.problems ?? 0), 0)).toBe(6);
+    // Each label names its pass@1 range; a bin whose problems all share one value names it once.
+    for (const b of summary!.bins) {
+      const m = /^Bin \d · pass@1 ([\d.]+)(?:–([\d.]+))?$/.exec(b.label);
+      expect(m, b.label).not.toBeNull();
+      if (m![2] !== undefined) expect(m![2]).not.toBe(m![1]);
+    }
   });
 
   it('has nothing to plot before the first result', () => {

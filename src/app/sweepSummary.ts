@@ -81,7 +81,11 @@ export function plotSummaryOf(
       panel(
         b,
         b.range
-          ? `Bin ${b.bin} · ${grouping.signal} ${fmt(b.range.min)}–${fmt(b.range.max)}`
+          ? `Bin ${b.bin} · ${grouping.signal} ${
+              fmt(b.range.min) === fmt(b.range.max)
+                ? fmt(b.range.min)
+                : `${fmt(b.range.min)}–${fmt(b.range.max)}`
+            }`
           : `Bin ${b.bin}`,
         settings,
         labels,

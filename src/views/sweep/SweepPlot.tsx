@@ -237,7 +237,10 @@ export function SweepPlot({
               <text x={p.plot.x} y={fs * 1.1} fontWeight={600} fill={INK}>
                 {p.bin.label}
                 {p.bin.problems !== undefined ? (
-                  <tspan fill={MUTED} fontWeight={400}>{` · ${p.bin.problems} problems`}</tspan>
+                  <tspan
+                    fill={MUTED}
+                    fontWeight={400}
+                  >{` · ${p.bin.problems} problem${p.bin.problems === 1 ? '' : 's'}`}</tspan>
                 ) : null}
               </text>
               <g transform={`translate(${p.plot.x},${p.plot.y})`}>
