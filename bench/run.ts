@@ -27,7 +27,7 @@ import { TinyMathModel } from '../src/runtime/tinymath/model';
 import { readExportDir } from '../src/runtime/tinymath/node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
 import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
-import { arithTask } from '../src/tasks/arith/arith';
+import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
 /** Measured on an H100 through Dawn (../shared/gpu/README.md). */
 const US_PER_DISPATCH = 4;
@@ -244,14 +244,17 @@ async function main(): Promise<void> {
   }
 
   const source_ = (b: DecoderBackend) => ({ backend: () => b, failed: (e: unknown) => e });
+  // Token caps as the app and the CLI give each level (its longest solution fits).
+  const hardest = arithTask.levels;
+  const at = (level: number) => ({ level, max: arithTokenCaps(level).solution });
   const runs: { name: string; backend: DecoderBackend; n: number; level: number; max: number }[] = [
-    { name: 'CPU', backend: cpu, n: 16, level: 3, max: 160 },
-    { name: 'CPU', backend: cpu, n: 64, level: 5, max: 320 },
+    { name: 'CPU', backend: cpu, n: 16, ...at(3) },
+    { name: 'CPU', backend: cpu, n: 64, ...at(hardest) },
   ];
   if (gpu && !software) {
     runs.push(
-      { name: 'WebGPU', backend: gpu, n: 16, level: 3, max: 160 },
-      { name: 'WebGPU', backend: gpu, n: 64, level: 5, max: 320 },
+      { name: 'WebGPU', backend: gpu, n: 16, ...at(3) },
+      { name: 'WebGPU', backend: gpu, n: 64, ...at(hardest) },
     );
   }
   console.log(
