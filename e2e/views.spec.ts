@@ -61,20 +61,20 @@ test('the hardest level: long chains stay readable in the revisions view and the
   page,
 }, info) => {
   test.setTimeout(240_000);
-  const errors = await openApp(page, 'level=6&n=4&chains=2&m=2&speed=64&seed=3&strategy=revisions');
+  const errors = await openApp(page, 'level=7&n=4&chains=2&m=2&speed=64&seed=3&strategy=revisions');
   await waitForRunPlayed(page);
-  await expect(page.getByLabel('Difficulty level')).toHaveValue('6');
+  await expect(page.getByLabel('Difficulty level')).toHaveValue('7');
   await expect(stage(page)).toHaveAttribute('data-view', 'revisions');
   await expect(page.getByRole('listitem', { name: /^Chain \d/ })).toHaveCount(2);
-  await screenshot(page, 'level6-revisions', info.project.name);
+  await screenshot(page, 'level7-revisions', info.project.name);
 
   const trace = await currentTrace(page);
   await page.getByLabel('Strategy', { exact: true }).selectOption('beam');
   await waitForNewTrace(page, trace);
   const tree = stage(page).getByRole('application');
   await expect(tree).toBeVisible();
-  // Ten operations and the answer line: at least one node per step.
-  expect(await tree.locator('g.tv-node').count()).toBeGreaterThanOrEqual(11);
-  await screenshot(page, 'level6-beam', info.project.name);
+  // Sixteen operations and the answer line: at least one node per step.
+  expect(await tree.locator('g.tv-node').count()).toBeGreaterThanOrEqual(17);
+  await screenshot(page, 'level7-beam', info.project.name);
   expect(errors).toEqual([]);
 });

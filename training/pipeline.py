@@ -66,14 +66,14 @@ PRESETS = {
         # third of the tokens from the start, and a harder top level trained from scratch with the
         # rest left the generator weaker at every level (training/README.md).
         pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50, levels=[1, 2, 3, 4, 5]),
-        pretrain2=dict(steps=2000, rows=16, row_len=256, lr=1.5e-3, warmup=50, ckpt_every=50),
+        pretrain2=dict(steps=2000, rows=16, row_len=320, lr=1.5e-3, warmup=50, ckpt_every=50),
         # Many easy problems: their wrong answers are rare, and revisions matter most there.
-        revsample=dict(per_level=[2400, 1500, 600, 300, 300, 300], samples=6, max_new=180),
+        revsample=dict(per_level=[2400, 1500, 600, 300, 300, 300, 300], samples=6, max_new=260),
         # Rows of 896: every trajectory fits, up to 4 earlier attempts on the longest level.
         # 1,000 steps: 500 left attempt 2 below a fresh sample (training/README.md).
         revision=dict(steps=1000, rows=5, row_len=896, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
-        prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=180, labels="mc"),
-        prmextra=dict(per_level=300, samples=8, max_new=180),
+        prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=260, labels="mc"),
+        prmextra=dict(per_level=300, samples=8, max_new=260),
         # Sampled solutions without rollouts get checker step labels ("right so far"), which
         # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
         # The PRM is the pretrained generator, frozen, with 2 new blocks on top that learn to
@@ -82,10 +82,10 @@ PRESETS = {
         # is the final generator, and the new blocks read its confidence in every character
         # (`confidence`, model.py): without it they judged steps within a problem near chance.
         prm=dict(
-            steps=3000, rows=16, row_len=256, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
+            steps=3000, rows=12, row_len=352, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
-        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=180),
+        eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=260),
     ),
     "provisional": dict(
         out="training/out/provisional",
@@ -107,7 +107,7 @@ PRESETS = {
         export_dir="training/out/micro",
         model=dict(n_layer=2, n_embd=32, n_head=2, n_positions=1024),
         pretrain=dict(steps=6, rows=8, row_len=256, lr=3e-3, warmup=2, ckpt_every=3, levels=[1, 2, 3, 4, 5]),
-        pretrain2=dict(steps=3, rows=8, row_len=256, lr=1e-3, warmup=1, ckpt_every=2),
+        pretrain2=dict(steps=3, rows=8, row_len=320, lr=1e-3, warmup=1, ckpt_every=2),
         revsample=dict(per_level=3, samples=2, max_new=40),
         revision=dict(steps=3, rows=2, row_len=512, lr=1e-3, warmup=1, plain_frac=0.5, ckpt_every=2),
         prmdata=dict(per_level=2, samples=2, rollouts=2, max_new=40, labels="mc"),

@@ -7,11 +7,12 @@ import { TASKS, taskEntry } from './tasks';
 describe('app tasks', () => {
   it('offers arithmetic, GSM8K and MATH-500, each with its own levels and level names', () => {
     expect(Object.keys(TASKS)).toEqual(['arith', 'gsm8k', 'math500']);
-    expect(taskEntry('arith').task.levels).toBe(6);
+    expect(taskEntry('arith').task.levels).toBe(7);
     expect(taskEntry('gsm8k').task.levels).toBe(5);
     expect(taskEntry('arith').levelLabel(1)).toBe('Level 1 (1 operation)');
     expect(taskEntry('arith').levelLabel(3)).toBe('Level 3 (4 operations)');
     expect(taskEntry('arith').levelLabel(6)).toBe('Level 6 (10 operations)');
+    expect(taskEntry('arith').levelLabel(7)).toBe('Level 7 (16 operations)');
     expect(taskEntry('gsm8k').levelLabel(5)).toMatch(/6\+ steps/);
     expect(taskEntry('math500').levelLabel(2)).toMatch(/MATH/);
   });

@@ -48,9 +48,11 @@ export interface ArithLevel {
  * (a first table with three-digit operands on 4-digit values left even level 1 unlearned after
  * half the training budget), levels 1-4 stay within 3-digit values and only level 5 reaches 4 digits.
  * Level 4 is level 3 with a longer chain: starting it from up to 999 left little room for `*`
- * (the error-prone step), which made it easier than level 3. Level 6, the hardest, adds
- * three-digit operands to level 5's 4-digit values and a longer chain; the generator learns it in a
- * second pretraining stage, after levels 1-5 (training/README.md, "Stages").
+ * (the error-prone step), which made it easier than level 3. Level 6 adds three-digit operands to
+ * level 5's 4-digit values and a longer chain; level 7, the hardest, is level 6 with 16 operations
+ * (a question with its solution is at most 317 characters, below the 320 where a revision prompt's
+ * earlier attempts start counting positions). The generator learns levels 6-7 in a second
+ * pretraining stage, after levels 1-5 (training/README.md, "Stages").
  */
 export const ARITH_LEVELS: readonly ArithLevel[] = [
   { level: 1, steps: 1, startMax: 50, addMax: 20, mulMax: 9, valueMax: 99 },
@@ -59,6 +61,7 @@ export const ARITH_LEVELS: readonly ArithLevel[] = [
   { level: 4, steps: 6, startMax: 99, addMax: 99, mulMax: 9, valueMax: 999 },
   { level: 5, steps: 8, startMax: 999, addMax: 99, mulMax: 9, valueMax: 9999 },
   { level: 6, steps: 10, startMax: 999, addMax: 999, mulMax: 9, valueMax: 9999 },
+  { level: 7, steps: 16, startMax: 999, addMax: 999, mulMax: 9, valueMax: 9999 },
 ];
 
 export const ARITH_TASK_ID = 'arith';

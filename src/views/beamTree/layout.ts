@@ -392,7 +392,7 @@ export function fitTransform(
 /**
  * The transform the view follows a growing tree with: the whole tree (fitTransform) while that
  * keeps it at `minScale` or more; else `minScale`, with the newest columns (the right edge) in
- * view and the tree centred vertically. A deep search (level 6 has 11 rounds) fitted whole is a
+ * view and the tree centred vertically. A deep search (level 7 has 17 rounds) fitted whole is a
  * row of dots without labels; following its frontier keeps what is happening readable, and "Fit
  * to view" still shows the whole tree.
  * @param minScale smallest scale at which labels stay readable
