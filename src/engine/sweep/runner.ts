@@ -100,7 +100,7 @@ export type SweepRecord = PoolRecord | ResultRecord;
 
 /**
  * How much of a sweep's work is done, in generations weighted by the backend's `workWeight` (a
- * pool is N_max generations, a search run its budget): units differ by orders of magnitude (a
+ * pool is N_max generations, a search run its budget): units differ by more than 10x (a
  * level-7 run at N=64 against a level-1 pool at N=8), so counting units misjudges time left.
  * `resumed` is the part of `done` that an earlier, interrupted sweep did (it took no time now).
  */
