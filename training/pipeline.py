@@ -62,14 +62,15 @@ PRESETS = {
         data="training/out/data",
         export_dir="public/models",
         model=dict(n_layer=4, n_embd=128, n_head=4, n_positions=1024),
-        # A curriculum: levels 1-5 first, then every level. Level 6's long problems would take a
-        # third of the tokens from the start, and a harder top level trained from scratch with the
-        # rest left the generator weaker at every level (training/README.md).
+        # A curriculum: levels 1-5 first, then every level. Levels 6-7's long problems would take
+        # more than half of the tokens from the start, and a harder top level trained from scratch
+        # with the rest left the generator weaker at every level (training/README.md).
         pretrain=dict(steps=3400, rows=16, row_len=192, lr=3e-3, warmup=100, ckpt_every=50, levels=[1, 2, 3, 4, 5]),
         pretrain2=dict(steps=2000, rows=16, row_len=320, lr=1.5e-3, warmup=50, ckpt_every=50),
         # Many easy problems: their wrong answers are rare, and revisions matter most there.
         revsample=dict(per_level=[2400, 1500, 600, 300, 300, 300, 300], samples=6, max_new=260),
-        # Rows of 896: every trajectory fits, up to 4 earlier attempts on the longest level.
+        # Rows of 896: every trajectory fits up to level 6 (4 earlier attempts); level 7's with 3-4
+        # earlier attempts do not and are left out (stage_revision filters by row length).
         # 1,000 steps: 500 left attempt 2 below a fresh sample (training/README.md).
         revision=dict(steps=1000, rows=5, row_len=896, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=260, labels="mc"),
