@@ -150,12 +150,9 @@ export function progressText(
 ): string | null {
   // Time left from the work this process did (not what a resumed sweep found done), weighted by
   // each unit's size: counting units alone ran far short on sweeps whose last units are the largest.
-  const left =
-    p.done < p.total
-      ? timeLeftText(
-          sweepTimeLeftS(p.work ?? { done: p.done, total: p.total, resumed: 0 }, p.elapsedS),
-        )
-      : '';
+  const left = timeLeftText(
+    sweepTimeLeftS(p.work ?? { done: p.done, total: p.total, resumed: 0 }, p.elapsedS),
+  );
   const eta = left ? `, ${left}` : '';
   const text = `${p.done}/${p.total} units, ${p.elapsedS.toFixed(0)} s${eta}`;
   if (isTTY) return `\r${text}   `;
