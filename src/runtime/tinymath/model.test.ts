@@ -187,17 +187,11 @@ describe('TinyMathModel', () => {
     expect(out.some((c) => c.finishReason === 'stop')).toBe(true);
   });
 
-  it('never samples <pad> or the PRM tag, even where the model favours them', async () => {
-    const V = gen.config.vocabSize;
-    const tag = gen.tokenizer.idOf('?')!;
-    const one = gen.tokenizer.idOf('1')!;
-    // A stand-in backend whose logits put almost all mass on <pad> and "?".
-    const logits = new Float32Array(V).fill(-40);
-    logits[0] = 10;
-    logits[tag] = 9;
-    logits[one] = 0;
+  /** A stand-in backend whose every forward pass returns the same next-token logits. */
+  function constantLogits(logits: Float32Array): DecoderBackend {
+    const V = logits.length;
     const lengths = new Map<number, number>();
-    const fake: DecoderBackend = {
+    return {
       name: 'cpu',
       config: gen.config,
       dispatchesPerStep: 0,
@@ -219,6 +213,18 @@ describe('TinyMathModel', () => {
         release: () => {},
       }),
     };
+  }
+
+  it('never samples <pad> or the PRM tag, even where the model favours them', async () => {
+    const V = gen.config.vocabSize;
+    const tag = gen.tokenizer.idOf('?')!;
+    const one = gen.tokenizer.idOf('1')!;
+    // Logits that put almost all mass on <pad> and "?".
+    const logits = new Float32Array(V).fill(-40);
+    logits[0] = 10;
+    logits[tag] = 9;
+    logits[one] = 0;
+    const fake = constantLogits(logits);
     const m = new TinyMathModel(gen, { backend: () => fake, failed: (e) => e });
     const out = await m.generate({
       ...base,
@@ -229,6 +235,29 @@ describe('TinyMathModel', () => {
     for (const c of out) {
       expect(c.text).toBe('1'.repeat(10));
       // The logprob is the model's: log p('1') under the unmasked distribution, far below 0.
+      expect(c.tokenLogprobs![0]).toBeCloseTo(0 - logSumExp(logits, 0, V), 5);
+    }
+  });
+
+  it('never ends a completion before its first token, as the training sampler (no_empty)', async () => {
+    const V = gen.config.vocabSize;
+    const one = gen.tokenizer.idOf('1')!;
+    // Logits that put almost all mass on <eos>, then on "1".
+    const logits = new Float32Array(V).fill(-40);
+    logits[gen.eosTokenId] = 10;
+    logits[one] = 0;
+    const m = new TinyMathModel(gen, { backend: () => constantLogits(logits), failed: (e) => e });
+    const out = await m.generate({
+      ...base,
+      prompts: Array<string>(4).fill('A:1\n-\nQ:1\n'),
+      maxTokens: 10,
+      logprobs: true,
+    });
+    for (const c of out) {
+      // The first token is "1" (<eos> masked there only); the second is <eos> again.
+      expect(c.text).toBe('1');
+      expect(c.finishReason).toBe('eos');
+      expect(c.completionTokens).toBe(2);
       expect(c.tokenLogprobs![0]).toBeCloseTo(0 - logSumExp(logits, 0, V), 5);
     }
   });

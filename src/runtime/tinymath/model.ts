@@ -231,6 +231,10 @@ export class TinyMathModel implements LanguageModel {
           if (s.finish) return;
           const lse = request.logprobs ? logSumExp(current, r * V, V) : 0;
           for (const id of banned) current[r * V + id] = -Infinity;
+          // Nor <eos> as the first token (the training sampler's `no_empty`, with which REPORT.md
+          // was measured): every caller wants an attempt or a step. After a long revision prompt the
+          // level-7 generator puts about 1% on ending at once.
+          if (s.generated === 0) current[r * V + eos] = -Infinity;
           const token = sampleToken(current, r * V, V, temperature, topP, s.rng, order, probs);
           s.generated++;
           if (request.logprobs) s.logprobs.push(current[r * V + token]! - lse);
