@@ -187,11 +187,11 @@ describe('TinyMathModel', () => {
     expect(out.some((c) => c.finishReason === 'stop')).toBe(true);
   });
 
-  /** A stand-in backend whose every forward pass returns the same next-token logits. */
-  function constantLogits(logits: Float32Array): DecoderBackend {
+  /** The generator on a stand-in backend whose every forward pass returns the same logits. */
+  function withConstantLogits(logits: Float32Array): TinyMathModel {
     const V = logits.length;
     const lengths = new Map<number, number>();
-    return {
+    const fake: DecoderBackend = {
       name: 'cpu',
       config: gen.config,
       dispatchesPerStep: 0,
@@ -213,6 +213,7 @@ describe('TinyMathModel', () => {
         release: () => {},
       }),
     };
+    return new TinyMathModel(gen, { backend: () => fake, failed: (e) => e });
   }
 
   it('never samples <pad> or the PRM tag, even where the model favours them', async () => {
@@ -224,8 +225,7 @@ describe('TinyMathModel', () => {
     logits[0] = 10;
     logits[tag] = 9;
     logits[one] = 0;
-    const fake = constantLogits(logits);
-    const m = new TinyMathModel(gen, { backend: () => fake, failed: (e) => e });
+    const m = withConstantLogits(logits);
     const out = await m.generate({
       ...base,
       prompts: Array<string>(4).fill('Q:1\n'),
@@ -246,7 +246,7 @@ describe('TinyMathModel', () => {
     const logits = new Float32Array(V).fill(-40);
     logits[gen.eosTokenId] = 10;
     logits[one] = 0;
-    const m = new TinyMathModel(gen, { backend: () => constantLogits(logits), failed: (e) => e });
+    const m = withConstantLogits(logits);
     const out = await m.generate({
       ...base,
       prompts: Array<string>(4).fill('A:1\n-\nQ:1\n'),
