@@ -5,7 +5,7 @@
  * quality. Never shown to users as "the model".
  */
 import { Rng } from '../../engine/random';
-import type { ConfidenceInput } from './backend';
+import type { ConfidenceInput, DecoderBackend } from './backend';
 import {
   countParameters,
   expectedShapes,
@@ -22,6 +22,38 @@ export function contiguousFrom(positions: readonly number[], atLeast: number): n
   let k = positions.length;
   while (k > 1 && positions[k - 1] === positions[k - 2]! + 1) k--;
   return Math.min(positions.length, Math.max(k, atLeast));
+}
+
+/** Largest |a[i] - b[offset + i]| over `a`. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[offset + i]!));
+  return m;
+}
+
+/**
+ * Parity of a backend against reference logits (golden.json's, or the CPU path's): prefill the
+ * first half of `ids` (at least up to where the positions become contiguous), decode the rest one
+ * token at a time, and return the largest difference over every logit.
+ */
+export async function goldenMaxDiff(
+  backend: DecoderBackend,
+  ids: number[],
+  positions: number[],
+  reference: ArrayLike<number>,
+): Promise<number> {
+  const V = backend.config.vocabSize;
+  const half = contiguousFrom(positions, Math.max(1, Math.floor(ids.length / 2)));
+  const batch = await backend.createBatch(1, ids.length);
+  let worst = maxAbsDiff(
+    await batch.prefill([0], [ids.slice(0, half)], [positions.slice(0, half)]),
+    reference,
+  );
+  for (let t = half; t < ids.length; t++) {
+    worst = Math.max(worst, maxAbsDiff(await batch.step([0], [ids[t]!]), reference, t * V));
+  }
+  batch.release();
+  return worst;
 }
 
 /** The TinyMath character vocabulary (training/tinymath/tokenizer.py). */

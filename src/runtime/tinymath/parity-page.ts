@@ -13,7 +13,7 @@
  */
 import { CpuBackend } from './cpu';
 import { fetchExport } from './fetch';
-import { contiguousFrom, syntheticExport } from './fixtures';
+import { goldenMaxDiff, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import type { Golden } from './node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
@@ -41,36 +41,6 @@ declare global {
   interface Window {
     __tinymathParity?: ParityReport;
   }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[offset + i]!));
-  return m;
-}
-
-/**
- * Prefill the first half of `ids` (at least up to where the positions become contiguous),
- * decode the rest one token at a time; every logit compared.
- */
-async function compare(
-  backend: WebGpuBackend,
-  ids: number[],
-  positions: number[],
-  reference: ArrayLike<number>,
-): Promise<number> {
-  const V = backend.config.vocabSize;
-  const half = contiguousFrom(positions, Math.max(1, Math.floor(ids.length / 2)));
-  const batch = await backend.createBatch(1, ids.length);
-  let worst = maxAbsDiff(
-    await batch.prefill([0], [ids.slice(0, half)], [positions.slice(0, half)]),
-    reference,
-  );
-  for (let t = half; t < ids.length; t++) {
-    worst = Math.max(worst, maxAbsDiff(await batch.step([0], [ids[t]!]), reference, t * V));
-  }
-  batch.release();
-  return worst;
 }
 
 async function run(): Promise<ParityReport> {
@@ -102,7 +72,7 @@ async function run(): Promise<ParityReport> {
       for (const input of golden.inputs.slice(0, inputs)) {
         worst = Math.max(
           worst,
-          await compare(backend, input.ids, input.positions, input.logits.flat()),
+          await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat()),
         );
         positions += input.ids.length;
       }
@@ -125,7 +95,7 @@ async function run(): Promise<ParityReport> {
       await new CpuBackend(synthetic.config, synthetic.weights).createBatch(1, ids.length)
     ).prefill([0], [ids]);
     const backend = await WebGpuBackend.create(device, synthetic.config, synthetic.weights);
-    const worst = await compare(
+    const worst = await goldenMaxDiff(
       backend,
       ids,
       ids.map((_, i) => i),
