@@ -163,6 +163,38 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     gpuBackend.dispose();
   });
 
+  it('repeating the last decode kernel (the benchmark) leaves the batch state unchanged', async () => {
+    const e = parseExport(
+      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 31),
+    );
+    const ids = e.tokenizer.encode('Q:37,+45\n37+45=82\n');
+    const backend = await WebGpuBackend.create(device, e.config, e.weights);
+    const run = async (repeat: boolean): Promise<Float32Array[]> => {
+      const batch = await backend.createBatch(2, 30);
+      await batch.prefill([0, 1], [ids.slice(0, 8), ids.slice(0, 5)]);
+      const first = await batch.step([0, 1], [ids[8]!, ids[5]!]);
+      if (repeat) {
+        const gpuBatch = batch as BatchHandle & { repeatDecodeKernel(n: number): Promise<number> };
+        expect(await gpuBatch.repeatDecodeKernel(3)).toBeGreaterThan(0);
+      }
+      const next = await batch.step([0, 1], [ids[9]!, ids[6]!]);
+      batch.release();
+      return [first, next];
+    };
+    const [plain, repeated] = [await run(false), await run(true)];
+    expect(maxAbsDiff(repeated[1]!, plain[1]!)).toBe(0);
+    // A prefill is not a fused decode step: there is nothing to repeat.
+    const batch = await backend.createBatch(1, 10);
+    await batch.prefill([0], [ids.slice(0, 4)]);
+    await expect(
+      (
+        batch as BatchHandle & { repeatDecodeKernel(n: number): Promise<number> }
+      ).repeatDecodeKernel(1),
+    ).rejects.toThrow(/no decode step/);
+    batch.release();
+    backend.dispose();
+  });
+
   it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {
     const gen = parseExport(
       syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 }, 1),

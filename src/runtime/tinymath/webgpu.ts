@@ -221,6 +221,10 @@ class GpuBatch implements BatchHandle {
   private keys!: GPUBuffer;
   private values!: GPUBuffer;
   private params!: GPUBuffer;
+  /** The job count the params buffer holds (-1: not written yet). */
+  private paramsJobs = -1;
+  /** Jobs of the last call if it was a fused decode step (repeatDecodeKernel), else 0. */
+  private lastDecodeJobs = 0;
   /** Fork goes through this: WebGPU forbids copying a buffer onto itself. */
   private forkScratch!: GPUBuffer;
   /** Each row's base logits at its last position (confidence input; 4 bytes otherwise). */
@@ -385,10 +389,14 @@ class GpuBatch implements BatchHandle {
         });
       });
       device.queue.writeBuffer(this.jobs!, 0, jobs);
-      const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
-      for (let l = 0; l < nLayer; l++)
-        params.set([l, total, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
-      device.queue.writeBuffer(this.params, 0, params);
+      // The parameters change only with the number of jobs (decode steps of one batch repeat it).
+      if (this.paramsJobs !== total) {
+        const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
+        for (let l = 0; l < nLayer; l++)
+          params.set([l, total, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
+        device.queue.writeBuffer(this.params, 0, params);
+        this.paramsJobs = total;
+      }
 
       const gx = Math.min(total, MAX_WORKGROUPS_X);
       const gy = Math.ceil(total / MAX_WORKGROUPS_X);
@@ -397,6 +405,7 @@ class GpuBatch implements BatchHandle {
       const { decode: dec, prefillA, prefillB, confidence } = this.backend.pipelines;
       const confAfter = this.backend.config.confidence?.afterLayer ?? -1;
       // A decode step feeds exactly one token per row, so the fused single-dispatch kernel is valid.
+      this.lastDecodeJobs = decode && !confidence ? total : 0;
       if (decode && !confidence) {
         pass.setPipeline(dec);
         pass.setBindGroup(0, this.bindGroup!, [0]);
@@ -431,6 +440,33 @@ class GpuBatch implements BatchHandle {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * For the benchmark: the GPU time of one decode step without its readback. Dispatches the
+   * last step's fused kernel `repeats` times in one submit, with one readback at the end. The
+   * jobs are the same, so each repeat rewrites the same cache entries and logits with the same
+   * values: the batch's state does not change. Returns milliseconds per dispatch.
+   */
+  async repeatDecodeKernel(repeats: number): Promise<number> {
+    this.checkLive();
+    const total = this.lastDecodeJobs;
+    if (total === 0) throw new Error('TinyMath batch: no decode step to repeat');
+    const device = this.backend.device;
+    const start = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(this.backend.pipelines.decode);
+    pass.setBindGroup(0, this.bindGroup!, [0]);
+    const gx = Math.min(total, MAX_WORKGROUPS_X);
+    for (let i = 0; i < repeats; i++)
+      pass.dispatchWorkgroups(gx, Math.ceil(total / MAX_WORKGROUPS_X));
+    pass.end();
+    encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, 4);
+    device.queue.submit([encoder.finish()]);
+    await this.staging!.mapAsync(MAP_READ, 0, 4);
+    this.staging!.unmap();
+    return (performance.now() - start) / repeats;
   }
 
   async fork(source: number, targets: readonly number[]): Promise<void> {
