@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configForBudget, lookaheadN } from '../engine/sweepBackend';
 import type { SweepRequest } from '../store/sweepTypes';
+import { arithTask } from '../tasks/arith';
 import { searchConfig, sweepProblems, sweepSettings, type SearchPlan } from './sweepPlan';
 
 const request: SweepRequest = {
@@ -38,6 +39,14 @@ describe('sweep plan', () => {
       expect(app.kind).toBe('lookahead');
       expect(app.kind === 'lookahead' && app.n).toBe(engine.kind === 'lookahead' && engine.n);
     }
+  });
+
+  it('orders the problems in rounds of one per level, the same set as level by level', () => {
+    const r = { ...request, levels: [1, 3, 5], problemsPerLevel: 3 };
+    const problems = sweepProblems(r);
+    expect(problems.map((p) => p.level)).toEqual([1, 3, 5, 1, 3, 5, 1, 3, 5]);
+    const byLevel = r.levels.flatMap((l) => arithTask.sampleProblems(l, 3, r.problemSeed));
+    expect(problems.map((p) => p.id).sort()).toEqual(byLevel.map((p) => p.id).sort());
   });
 
   it('never lets lookahead spend more than its budget from its smallest budget up', () => {

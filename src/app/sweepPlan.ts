@@ -2,7 +2,12 @@
  * What a sweep request means for the engine: the problem set, the budgets and the strategy
  * settings. Shared by the worker (to run it) and the page (to label and summarise it).
  */
-import type { PoolSetting, SearchSetting, SweepSetting } from '../engine/sweep/runner';
+import {
+  interleave,
+  type PoolSetting,
+  type SearchSetting,
+  type SweepSetting,
+} from '../engine/sweep/runner';
 import { lookaheadN } from '../engine/sweepBackend';
 import type { Problem, StrategyConfig, StrategyKind } from '../engine/types';
 import { strategyConfigFor, defaultSettings } from '../store/settings';
@@ -45,11 +50,16 @@ export function sweepBudgets(nMax: number): number[] {
   return out;
 }
 
-/** The sweep's problems: `problemsPerLevel` at each level, drawn from `problemSeed`. */
+/**
+ * The sweep's problems: `problemsPerLevel` at each level, drawn from `problemSeed`, in rounds
+ * that take one problem of each level (interleave).
+ */
 export function sweepProblems(request: SweepRequest): Problem[] {
   const entry = taskEntry(request.taskId);
-  return request.levels.flatMap((level) =>
-    entry.task.sampleProblems(level, request.problemsPerLevel, request.problemSeed),
+  return interleave(
+    request.levels.map((level) =>
+      entry.task.sampleProblems(level, request.problemsPerLevel, request.problemSeed),
+    ),
   );
 }
 

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { runStrategy } from '../engine/run';
 import { oracleVerifier } from '../engine/verifiers/oracle';
 import {
+  interleave,
   runSweep,
   summarizeSweep,
   sweepSummaryToCsv,
@@ -285,8 +286,9 @@ async function commandSweep(v: Values): Promise<number> {
   for (let b = 1; b <= nMax; b *= 2) budgets.push(b);
   const settings = (v.settings ?? 'bon,maj,beam4,rev4').split(',').map(parseSetting);
   const seed = parseNumber('seed', v.seed, 1);
-  const problems = levels.flatMap((level) =>
-    arithTask.sampleProblems(level, perLevel, seed + level),
+  // One problem of each level per round: the time-left estimate then sees every level early.
+  const problems = interleave(
+    levels.map((level) => arithTask.sampleProblems(level, perLevel, seed + level)),
   );
   const out = v.out ?? 'sweep.jsonl';
   const completed: SweepRecord[] = existsSync(out)

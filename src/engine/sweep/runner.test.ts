@@ -3,6 +3,7 @@ import { Rng } from '../random';
 import type { Costs } from '../types';
 import type { PoolSample } from './pool';
 import {
+  interleave,
   POOL_SETTING_ID,
   recordKey,
   runSweep,
@@ -229,6 +230,18 @@ describe('runSweep', () => {
     expect(timeLeftText(540)).toBe('about 9 min left');
     expect(timeLeftText(5)).toBe('about 1 min left');
     expect(timeLeftText(null)).toBe('');
+  });
+
+  it('interleaves groups round-robin, uneven ones included', () => {
+    expect(interleave([['a1', 'a2', 'a3'], ['b1'], [], ['c1', 'c2']])).toEqual([
+      'a1',
+      'b1',
+      'c1',
+      'a2',
+      'c2',
+      'a3',
+    ]);
+    expect(interleave([])).toEqual([]);
   });
 
   it('does not reuse a stored pool of another size', async () => {

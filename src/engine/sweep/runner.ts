@@ -120,6 +120,18 @@ export function sweepTimeLeftS(work: SweepWork, elapsedS: number): number | null
   return (elapsedS / doneHere) * (work.total - work.done);
 }
 
+/**
+ * Round-robin over groups (a sweep's levels): the first of each group, then the second of each,
+ * and so on. A sweep in this order meets every level early, so its time-left estimate rests on
+ * all of them after one round, and a sweep stopped half-way has results on every level.
+ */
+export function interleave<T>(groups: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = groups.reduce((n, g) => Math.max(n, g.length), 0);
+  for (let i = 0; i < longest; i++) for (const g of groups) if (i < g.length) out.push(g[i]!);
+  return out;
+}
+
 /** "about 3 min left" (whole minutes, rounded up), or '' with no estimate. */
 export function timeLeftText(seconds: number | null): string {
   return seconds === null ? '' : `about ${Math.max(1, Math.ceil(seconds / 60))} min left`;
