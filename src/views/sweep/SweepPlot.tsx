@@ -1,7 +1,8 @@
 /**
  * Accuracy against compute: one panel per difficulty bin, budget on a log2 x axis, one line per
- * strategy setting with its 95% band, the compute-optimal curve in black, and the "x times less
- * compute than best-of-N" readout. Colours, dashes and markers all differ per series (Okabe-Ito),
+ * strategy setting with its 95% band, the compute-optimal curve in black (beneath the others, which
+ * it often follows), and the "x times less compute than best-of-N" readout. Colours, dashes and
+ * markers all differ per series (Okabe-Ito),
  * so the figure reads in greyscale and for colour-blind viewers. Every style is an SVG attribute,
  * so the exported SVG/PNG looks like the page.
  */
@@ -273,10 +274,12 @@ export function SweepPlot({
                 {p.optimal ? (
                   <path d={p.optimal.band} fill="#000000" fillOpacity={0.07} stroke="none" />
                 ) : null}
+                {/* Compute-optimal first: where it follows a setting (it often does, being that
+                    setting's curve), that setting's thinner line shows on top of it. */}
+                {p.optimal ? <Series s={p.optimal} unit={unit} fontSize={fs} thick /> : null}
                 {p.series.map((s) => (
                   <Series key={s.id} s={s} unit={unit} fontSize={fs} thick={false} />
                 ))}
-                {p.optimal ? <Series s={p.optimal} unit={unit} fontSize={fs} thick /> : null}
               </g>
               <text
                 x={p.plot.x + p.plot.width / 2}
