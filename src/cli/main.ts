@@ -11,37 +11,29 @@
 import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runStrategy } from '../engine/run';
-import { oracleVerifier } from '../engine/verifiers/oracle';
 import {
-  interleave,
   runSweep,
   summarizeSweep,
   sweepSummaryToCsv,
+  type SweepEvent,
   type SweepRecord,
-  type SweepSetting,
+  type SweepWork,
 } from '../engine/sweep';
-import {
-  createStrategySweepBackend,
-  fixedSweepConfigs,
-  searchSetting,
-  type SearchSpec,
-} from '../engine/sweepBackend';
 import { replayTrace } from '../engine/trace/reducer';
 import { parseTraceFile, serializeTrace } from '../engine/trace/io';
 import type { TraceEvent } from '../engine/trace/events';
-import type { LanguageModel, Problem, Verifier } from '../engine/types';
-import { arithProblemFromId, arithTask, arithTokenCaps, makeArithProblem } from '../tasks/arith';
-import { OpenAICompletionsModel } from '../runtime/http/openai';
-import { loadTinyMathFromDir, type TinyMathBundle } from '../runtime/tinymath';
+import type { Problem } from '../engine/types';
+import { arithProblemFromId, arithTask, makeArithProblem } from '../tasks/arith';
 import {
   CliError,
   parseAggregation,
-  parseLevels,
   parseNumber,
   parseStrategy,
   progressText,
   toStrategyConfig,
 } from './args';
+import { loadBackends, options, sweepBackendFor, sweepPlan, type Values } from './setup';
+import { runSweepWorkers } from './sweepWorkers';
 
 const USAGE = `ttc-lab command line
 
@@ -78,6 +70,8 @@ Sweep options:
                        (default bon,maj,beam4,rev4)
   --out FILE           JSONL of records; an existing file is resumed (default sweep.jsonl)
   --summary FILE       summary JSON (default sweep-summary.json)   --csv FILE
+  --jobs J             worker threads, each sweeping every J-th problem (default 1); the
+                       records are the same as with one
 
 Backend options:
   --models DIR         TinyMath exports (default public/models)
@@ -85,88 +79,6 @@ Backend options:
   --server URL         OpenAI-compatible server, e.g. http://localhost:8000/v1 (generator only)
   --server-model NAME  model name on that server   --server-params N  its parameter count
 `;
-
-const options = {
-  level: { type: 'string' },
-  problem: { type: 'string' },
-  'problem-seed': { type: 'string' },
-  strategy: { type: 'string' },
-  n: { type: 'string' },
-  m: { type: 'string' },
-  k: { type: 'string' },
-  chains: { type: 'string' },
-  selection: { type: 'string' },
-  temperature: { type: 'string' },
-  'top-p': { type: 'string' },
-  aggregation: { type: 'string' },
-  verifier: { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  tree: { type: 'boolean' },
-  levels: { type: 'string' },
-  'per-level': { type: 'string' },
-  nmax: { type: 'string' },
-  settings: { type: 'string' },
-  summary: { type: 'string' },
-  csv: { type: 'string' },
-  models: { type: 'string' },
-  backend: { type: 'string' },
-  server: { type: 'string' },
-  'server-model': { type: 'string' },
-  'server-params': { type: 'string' },
-  'max-tokens': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type Values = ReturnType<
-  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
->['values'];
-
-interface Backends {
-  model: LanguageModel;
-  verifier: Verifier | null;
-  bundle: TinyMathBundle | null;
-}
-
-async function loadBackends(v: Values): Promise<Backends> {
-  const verifierName = v.verifier ?? 'prm';
-  if (!['prm', 'oracle', 'none'].includes(verifierName)) {
-    throw new CliError(`--verifier must be prm, oracle or none, got "${verifierName}"`);
-  }
-  const backend = (v.backend ?? 'cpu') as 'auto' | 'cpu' | 'webgpu';
-  if (!['auto', 'cpu', 'webgpu'].includes(backend))
-    throw new CliError(`--backend must be auto, cpu or webgpu`);
-  const needTiny = !v.server || verifierName === 'prm';
-  let bundle: TinyMathBundle | null = null;
-  if (needTiny) {
-    const dir = v.models ?? 'public/models';
-    if (!existsSync(dir))
-      throw new CliError(
-        `no TinyMath exports at ${dir} (train them with npm run train, or pass --models)`,
-      );
-    bundle = await loadTinyMathFromDir(dir, { backend });
-    if (bundle.notice) console.error(`note: ${bundle.notice}`);
-  }
-  let model: LanguageModel;
-  if (v.server) {
-    if (!v['server-model']) throw new CliError('--server needs --server-model');
-    model = new OpenAICompletionsModel({
-      baseUrl: v.server,
-      model: v['server-model'],
-      parameterCount: parseNumber('server-params', v['server-params'], 1e9),
-      ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
-    });
-  } else {
-    model = bundle!.generator;
-  }
-  const verifier =
-    verifierName === 'none'
-      ? null
-      : verifierName === 'oracle'
-        ? oracleVerifier(arithTask)
-        : bundle!.prm;
-  return { model, verifier, bundle };
-}
 
 function pickProblem(v: Values): Problem {
   if (v.problem) {
@@ -256,40 +168,13 @@ async function commandRun(v: Values): Promise<number> {
   return last?.type === 'run_finished' && last.status === 'error' ? 1 : 0;
 }
 
-/** Parse one sweep setting name: bon, maj, naive, beam4, dvts4, la4k1, rev4. */
-export function parseSetting(name: string): SweepSetting<SearchSpec> {
-  const s = name.trim();
-  if (s === 'bon')
-    return { kind: 'pool', id: 'bon-weighted', label: 'Best-of-N weighted', selection: 'weighted' };
-  if (s === 'maj')
-    return { kind: 'pool', id: 'majority', label: 'Majority vote', selection: 'majority' };
-  if (s === 'naive')
-    return { kind: 'pool', id: 'bon-naive', label: 'Best-of-N (naive)', selection: 'naive' };
-  let m: RegExpExecArray | null;
-  if ((m = /^beam(\d+)$/.exec(s))) return searchSetting({ kind: 'beam', beamWidth: Number(m[1]) });
-  if ((m = /^dvts(\d+)$/.exec(s))) return searchSetting({ kind: 'dvts', beamWidth: Number(m[1]) });
-  if ((m = /^la(\d+)k(\d+)$/.exec(s)))
-    return searchSetting({ kind: 'lookahead', beamWidth: Number(m[1]), lookahead: Number(m[2]) });
-  if ((m = /^rev(\d+)$/.exec(s)))
-    return searchSetting({ kind: 'revisions', chainLength: Number(m[1]), selection: 'verifier' });
-  throw new CliError(
-    `unknown sweep setting "${s}" (use bon, maj, naive, beamM, dvtsM, laMkK, revL)`,
-  );
-}
-
 async function commandSweep(v: Values): Promise<number> {
-  const levels = parseLevels(v.levels, arithTask.levels);
-  const perLevel = parseNumber('per-level', v['per-level'], 8);
-  const nMax = parseNumber('nmax', v.nmax, 16);
-  if (nMax < 1 || (nMax & (nMax - 1)) !== 0) throw new CliError('--nmax must be a power of two');
-  const budgets: number[] = [];
-  for (let b = 1; b <= nMax; b *= 2) budgets.push(b);
-  const settings = (v.settings ?? 'bon,maj,beam4,rev4').split(',').map(parseSetting);
-  const seed = parseNumber('seed', v.seed, 1);
-  // One problem of each level per round: the time-left estimate then sees every level early.
-  const problems = interleave(
-    levels.map((level) => arithTask.sampleProblems(level, perLevel, seed + level)),
-  );
+  const { problems, budgets, settings, seed } = sweepPlan(v);
+  const jobs = parseNumber('jobs', v.jobs, 1);
+  if (jobs < 1) throw new CliError('--jobs must be at least 1');
+  if (jobs > 1 && (v.backend ?? 'cpu') !== 'cpu') {
+    throw new CliError('--jobs above 1 runs the CPU path in each worker: leave out --backend');
+  }
   const out = v.out ?? 'sweep.jsonl';
   const completed: SweepRecord[] = existsSync(out)
     ? readFileSync(out, 'utf8')
@@ -299,65 +184,88 @@ async function commandSweep(v: Values): Promise<number> {
     : [];
   if (completed.length > 0)
     console.error(`resuming: ${completed.length} records already in ${out}`);
-  const { model, verifier, bundle } = await loadBackends(v);
-  const runSettings = {
-    temperature: parseNumber('temperature', v.temperature, 1, false),
-    topP: 1,
-    aggregation: parseAggregation(v.aggregation),
-    maxRounds: 40,
-  };
-  // Token caps follow each problem's level (a level-5 solution is longer than a level-1 one).
-  const configsFor = (problem: Problem) => {
-    const caps = arithTokenCaps(problem.level);
-    return fixedSweepConfigs(
-      { ...runSettings, solutionMaxTokens: caps.solution, stepMaxTokens: caps.step },
-      verifier ? 'weighted' : 'majority',
-    );
-  };
-  const backend = createStrategySweepBackend<SearchSpec>({
-    task: arithTask,
-    model,
-    verifier,
-    poolConfig: (problem, nMax) => configsFor(problem).poolConfig(problem, nMax),
-    searchConfig: (spec, budget, problem) =>
-      configsFor(problem).searchConfig(spec, budget, problem),
-  });
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    console.error('\ncancelling; finished records are kept and a rerun resumes');
-    controller.abort();
-  });
+
   const records = [...completed];
   const t0 = performance.now();
   let lastProgressS: number | null = null;
-  for await (const e of runSweep({
-    problems,
-    budgets,
-    settings,
-    backend,
-    seed,
-    completed,
-    signal: controller.signal,
-  })) {
+  // Each shard's latest counts; the line shows their sums once every shard has reported.
+  const shards: ({ done: number; total: number; work: SweepWork } | undefined)[] = Array.from({
+    length: jobs,
+  });
+  const sum = () => {
+    const all = shards.filter((x) => x !== undefined);
+    const add = (f: (x: (typeof all)[number]) => number) => all.reduce((n, x) => n + f(x), 0);
+    return {
+      done: add((x) => x.done),
+      total: add((x) => x.total),
+      work: {
+        done: add((x) => x.work.done),
+        total: add((x) => x.work.total),
+        resumed: add((x) => x.work.resumed),
+      },
+    };
+  };
+  let cancelled = false;
+  const onEvent = (e: SweepEvent, shard: number): void => {
     if (e.type === 'record') {
       records.push(e.record);
       appendFileSync(out, `${JSON.stringify(e.record)}\n`);
-    } else if (e.type === 'progress') {
+      return;
+    }
+    shards[shard] = { done: e.done, total: e.total, work: e.work };
+    if (shards.some((x) => x === undefined)) return;
+    const total = sum();
+    if (e.type === 'progress') {
       const elapsedS = (performance.now() - t0) / 1000;
-      const text = progressText(
-        { done: e.done, total: e.total, work: e.work, elapsedS, lastWrittenS: lastProgressS },
-        process.stderr.isTTY === true,
-      );
+      const text = progressText({ ...total, elapsedS, lastWrittenS: lastProgressS }, isTTY());
       if (text !== null) {
         process.stderr.write(text);
         lastProgressS = elapsedS;
       }
     } else {
-      const lead = process.stderr.isTTY ? '\n' : '';
-      process.stderr.write(`${lead}${e.aborted ? 'cancelled' : 'done'}: ${e.done}/${e.total}\n`);
+      cancelled ||= e.aborted;
     }
+  };
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    console.error('\ncancelling; finished records are kept and a rerun resumes');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    if (jobs === 1) {
+      const backends = await loadBackends(v);
+      try {
+        for await (const e of runSweep({
+          problems,
+          budgets,
+          settings,
+          backend: sweepBackendFor(v, backends),
+          seed,
+          completed,
+          signal: controller.signal,
+        }))
+          onEvent(e, 0);
+      } finally {
+        backends.bundle?.dispose();
+      }
+    } else {
+      await runSweepWorkers({ values: v, jobs, completed, signal: controller.signal, onEvent });
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
-  bundle?.dispose();
+  const final = sum();
+  const lead = isTTY() ? '\n' : '';
+  process.stderr.write(
+    `${lead}${cancelled ? 'cancelled' : 'done'}: ${final.done}/${final.total}\n`,
+  );
+
+  // The summary reads problems in the plan's order, whatever order the workers finished in, so
+  // that its cross-validation splits do not depend on --jobs.
+  const order = new Map(problems.map((p, i) => [p.id, i]));
+  records.sort((a, b) => (order.get(a.problemId) ?? 0) - (order.get(b.problemId) ?? 0));
   const summary = summarizeSweep(records, { settings, budgets, seed });
   writeFileSync(v.summary ?? 'sweep-summary.json', JSON.stringify(summary, null, 2));
   if (v.csv) writeFileSync(v.csv, sweepSummaryToCsv(summary));
@@ -375,6 +283,10 @@ async function commandSweep(v: Values): Promise<number> {
   const opt = summary.overall.computeOptimal.map((p) => p.accuracy.toFixed(2));
   console.log(`  ${'Compute-optimal (2-fold CV)'.padEnd(28)} ${opt.join('  ')}`);
   return 0;
+}
+
+function isTTY(): boolean {
+  return process.stderr.isTTY === true;
 }
 
 function commandValidate(file: string | undefined): number {
