@@ -4,8 +4,10 @@
  *
  *   decode tokens/s at batch 1, 8 and 64, CPU and (on a real adapter) WebGPU, side by side
  *   best-of-64 on a hardest-level problem and best-of-16 on a level-3 problem (CPU target: < 2 s)
- *   dispatches per decode step and the throughput bound they imply at ~4 µs per dispatch
- *   on a WebGPU adapter: its logits against the exports' golden.json (PyTorch), so the timed kernels are checked
+ *   dispatches per decode step and the throughput bound they imply (µs per dispatch measured on
+ *   the adapter in hand), and the fused kernel's time alone
+ *   on a WebGPU adapter, first: its logits against the exports' golden.json (PyTorch), so the
+ *   kernels timed are kernels that match
  *
  * Options:
  *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
@@ -99,8 +101,8 @@ interface DecodeTiming {
  * Decode tokens/s for `batch` rows: one shared prompt prefilled and forked, then timed steps.
  * A GPU first runs untimed for `warmupSeconds` (its clocks ramp up: on an H200 the first timing
  * of a run read 50-58k tokens/s at batch 64, against 209k warm), and the rate is the median of
- * `repeats` runs. With
- * `kernelRepeats`, each timed run also times the fused kernel alone (repeatDecodeKernel).
+ * `repeats` runs. With `kernelRepeats`, each timed run also times the fused kernel alone
+ * (repeatDecodeKernel).
  */
 async function decodeThroughput(
   backend: DecoderBackend,
@@ -388,6 +390,12 @@ async function main(): Promise<void> {
     );
   }
   results['decode'] = decode;
+  if (gpu) {
+    console.log(
+      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model is one fused kernel); prefill: ${2 * c.nLayer} per call.` +
+        ` Each step also waits for one logits readback (the round trip above), which the dispatch bound leaves out.`,
+    );
+  }
   if (gpu && !software && !quick) {
     // Where the GPU path saturates (the CPU path is not timed at these sizes).
     const large: Record<string, unknown>[] = [];
@@ -403,12 +411,6 @@ async function main(): Promise<void> {
       }
     }
     results['decodeLarge'] = large;
-  }
-  if (gpu) {
-    console.log(
-      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model is one fused kernel); prefill: ${2 * c.nLayer} per call.` +
-        ` Each step also waits for one logits readback (the round trip above), which the dispatch bound leaves out.`,
-    );
   }
 
   const source_ = (b: DecoderBackend) => ({ backend: () => b, failed: (e: unknown) => e });
