@@ -213,17 +213,13 @@ async function commandSweep(v: Values): Promise<number> {
       return;
     }
     shards[shard] = { done: e.done, total: e.total, work: e.work };
-    if (shards.some((x) => x === undefined)) return;
-    const total = sum();
-    if (e.type === 'progress') {
-      const elapsedS = (performance.now() - t0) / 1000;
-      const text = progressText({ ...total, elapsedS, lastWrittenS: lastProgressS }, isTTY());
-      if (text !== null) {
-        process.stderr.write(text);
-        lastProgressS = elapsedS;
-      }
-    } else {
-      cancelled ||= e.aborted;
+    if (e.type === 'done') cancelled ||= e.aborted;
+    if (e.type !== 'progress' || shards.some((x) => x === undefined)) return;
+    const elapsedS = (performance.now() - t0) / 1000;
+    const text = progressText({ ...sum(), elapsedS, lastWrittenS: lastProgressS }, isTTY());
+    if (text !== null) {
+      process.stderr.write(text);
+      lastProgressS = elapsedS;
     }
   };
 
@@ -264,8 +260,11 @@ async function commandSweep(v: Values): Promise<number> {
 
   // The summary reads problems in the plan's order, whatever order the workers finished in, so
   // that its cross-validation splits do not depend on --jobs.
+  // Records of problems outside this plan (an --out reused with other options) keep their place
+  // after the plan's.
   const order = new Map(problems.map((p, i) => [p.id, i]));
-  records.sort((a, b) => (order.get(a.problemId) ?? 0) - (order.get(b.problemId) ?? 0));
+  const at = (id: string): number => order.get(id) ?? problems.length;
+  records.sort((a, b) => at(a.problemId) - at(b.problemId));
   const summary = summarizeSweep(records, { settings, budgets, seed });
   writeFileSync(v.summary ?? 'sweep-summary.json', JSON.stringify(summary, null, 2));
   if (v.csv) writeFileSync(v.csv, sweepSummaryToCsv(summary));
