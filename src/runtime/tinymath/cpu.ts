@@ -412,9 +412,20 @@ class CpuBatch implements BatchHandle {
           let max = -Infinity;
           for (let t = 0; t <= last; t++) {
             const ko = base + t * D + head * hd;
-            let s = 0;
-            for (let i = 0; i < hd; i++) s += qkv[qo + i]! * K[ko + i]!;
-            s *= scale;
+            // Four partial sums: independent chains the CPU can overlap.
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            let i = 0;
+            for (; i + 3 < hd; i += 4) {
+              s0 += qkv[qo + i]! * K[ko + i]!;
+              s1 += qkv[qo + i + 1]! * K[ko + i + 1]!;
+              s2 += qkv[qo + i + 2]! * K[ko + i + 2]!;
+              s3 += qkv[qo + i + 3]! * K[ko + i + 3]!;
+            }
+            for (; i < hd; i++) s0 += qkv[qo + i]! * K[ko + i]!;
+            const s = (s0 + s1 + (s2 + s3)) * scale;
             scores[t] = s;
             if (s > max) max = s;
           }
@@ -424,12 +435,33 @@ class CpuBatch implements BatchHandle {
             scores[t] = p;
             sum += p;
           }
+          const inv = 1 / sum;
           const ao = e * D + head * hd;
-          for (let i = 0; i < hd; i++) att[ao + i] = 0;
-          for (let t = 0; t <= last; t++) {
-            const p = scores[t]! / sum;
-            const vo = base + t * D + head * hd;
-            for (let i = 0; i < hd; i++) att[ao + i]! += p * Vc[vo + i]!;
+          const vh = base + head * hd;
+          // Four outputs at a time, summed over the positions in locals (no read-modify-write of
+          // att[] per position), then normalised once.
+          let i = 0;
+          for (; i + 3 < hd; i += 4) {
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            for (let t = 0, vo = vh + i; t <= last; t++, vo += D) {
+              const p = scores[t]!;
+              a0 += p * Vc[vo]!;
+              a1 += p * Vc[vo + 1]!;
+              a2 += p * Vc[vo + 2]!;
+              a3 += p * Vc[vo + 3]!;
+            }
+            att[ao + i] = a0 * inv;
+            att[ao + i + 1] = a1 * inv;
+            att[ao + i + 2] = a2 * inv;
+            att[ao + i + 3] = a3 * inv;
+          }
+          for (; i < hd; i++) {
+            let a = 0;
+            for (let t = 0, vo = vh + i; t <= last; t++, vo += D) a += scores[t]! * Vc[vo]!;
+            att[ao + i] = a * inv;
           }
         }
       }
