@@ -31,8 +31,66 @@ export function linear(
     else for (let j = 0; j < mDim; j++) out[oo + j] = bias[j]!;
   }
   let r = 0;
-  // Two rows by four weight rows per pass: each weight load serves two rows, and each load and
-  // store of out[] carries four products (about 1.5x the one-row loop in V8).
+  // Four rows by four weight rows per pass: each weight load serves four rows, and each load and
+  // store of out[] carries four products.
+  for (; r + 3 < rows; r += 4) {
+    const xa = r * kDim;
+    const xb = xa + kDim;
+    const xc = xb + kDim;
+    const xd = xc + kDim;
+    const oa = r * mDim;
+    const ob = oa + mDim;
+    const oc = ob + mDim;
+    const od = oc + mDim;
+    let k = 0;
+    for (; k + 3 < kDim; k += 4) {
+      const a0 = x[xa + k]!;
+      const a1 = x[xa + k + 1]!;
+      const a2 = x[xa + k + 2]!;
+      const a3 = x[xa + k + 3]!;
+      const b0 = x[xb + k]!;
+      const b1 = x[xb + k + 1]!;
+      const b2 = x[xb + k + 2]!;
+      const b3 = x[xb + k + 3]!;
+      const c0 = x[xc + k]!;
+      const c1 = x[xc + k + 1]!;
+      const c2 = x[xc + k + 2]!;
+      const c3 = x[xc + k + 3]!;
+      const d0 = x[xd + k]!;
+      const d1 = x[xd + k + 1]!;
+      const d2 = x[xd + k + 2]!;
+      const d3 = x[xd + k + 3]!;
+      const w0 = k * mDim;
+      const w1 = w0 + mDim;
+      const w2 = w1 + mDim;
+      const w3 = w2 + mDim;
+      for (let j = 0; j < mDim; j++) {
+        const v0 = w[w0 + j]!;
+        const v1 = w[w1 + j]!;
+        const v2 = w[w2 + j]!;
+        const v3 = w[w3 + j]!;
+        out[oa + j]! += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+        out[ob + j]! += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+        out[oc + j]! += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3;
+        out[od + j]! += d0 * v0 + d1 * v1 + d2 * v2 + d3 * v3;
+      }
+    }
+    for (; k < kDim; k++) {
+      const w0 = k * mDim;
+      const a = x[xa + k]!;
+      const b = x[xb + k]!;
+      const c = x[xc + k]!;
+      const d = x[xd + k]!;
+      for (let j = 0; j < mDim; j++) {
+        const v = w[w0 + j]!;
+        out[oa + j]! += a * v;
+        out[ob + j]! += b * v;
+        out[oc + j]! += c * v;
+        out[od + j]! += d * v;
+      }
+    }
+  }
+  // Then two rows at a time (about 1.5x the one-row loop in V8), then one.
   for (; r + 1 < rows; r += 2) {
     const xa = r * kDim;
     const xb = xa + kDim;
