@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from './cpu';
+import { CpuBackend, linear } from './cpu';
 import { syntheticExport } from './fixtures';
 import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { readExportDir, readGolden } from './node-files';
@@ -162,6 +162,44 @@ describe('CPU backend', () => {
     expect(maxAbsDiff(logits, ref)).toBeLessThan(1e-4);
     // Sanity: the logits are not flat, so the comparison means something.
     expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1);
+  });
+
+  it('linear() matches a plain matmul for every row and inner-size remainder of its blocking', () => {
+    let seed = 3;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    for (const rows of [1, 2, 3, 4, 5, 6, 7, 9]) {
+      for (const [kDim, mDim] of [
+        [7, 5],
+        [8, 3],
+        [13, 6],
+      ] as const) {
+        const x = Float32Array.from({ length: rows * kDim }, rand);
+        const w = Float32Array.from({ length: kDim * mDim }, rand);
+        const bias = Float32Array.from({ length: mDim }, rand);
+        const start = Float32Array.from({ length: rows * mDim }, rand);
+        for (const accumulate of [false, true]) {
+          const out = Float32Array.from(start);
+          linear(x, rows, kDim, w, mDim, bias, out, accumulate);
+          for (let r = 0; r < rows; r++) {
+            for (let j = 0; j < mDim; j++) {
+              let want = bias[j]! + (accumulate ? start[r * mDim + j]! : 0);
+              for (let k = 0; k < kDim; k++) want += x[r * kDim + k]! * w[k * mDim + j]!;
+              expect(out[r * mDim + j]).toBeCloseTo(want, 5);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('matches the naive forward pass with a head size that is not a multiple of 4', async () => {
+    // Head size 5: the attention's four-at-a-time loops leave a remainder.
+    const odd = parseExport(
+      syntheticExport({ nEmbd: 20, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 13),
+    );
+    const batch = await new CpuBackend(odd.config, odd.weights).createBatch(1, 40);
+    const logits = await batch.prefill([0], [ids]);
+    expect(maxAbsDiff(logits, referenceLogits(odd, ids).flat())).toBeLessThan(1e-4);
   });
 
   it('KV-cache decode equals full recompute, token by token', async () => {
