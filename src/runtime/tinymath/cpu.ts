@@ -14,7 +14,13 @@ import {
 } from './backend';
 import type { TinyMathWeights } from './format';
 
-/** out[r, :] (+)= bias + x[r, :] @ w, for w laid out [kDim, mDim] (GPT-2's Conv1D). */
+/**
+ * out[r, :] (+)= bias + x[r, :] @ w, for w laid out [kDim, mDim] (GPT-2's Conv1D).
+ * Every path (four rows, two, one) adds a row's products in the same order, so a row's result
+ * does not depend on how many rows share the call: a completion's text must not depend on the
+ * rest of its batch (cpu.test.ts checks it bit for bit). An 8-wide one-row loop was 15-20% faster
+ * at batch 1 but broke that.
+ */
 export function linear(
   x: Float32Array,
   rows: number,
