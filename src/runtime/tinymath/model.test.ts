@@ -370,6 +370,61 @@ describe('TinyMathPrm', () => {
     expect(whole!.stepScores).toHaveLength(3);
   });
 
+  it('shares the prefill of what candidates of one parent have in common, with the same scores', async () => {
+    // A PRM with the generator-confidence input too: forks must carry its state across calls.
+    const confPrm = parseExport(
+      syntheticExport(
+        {
+          nEmbd: 16,
+          nLayer: 2,
+          nHead: 2,
+          nPositions: 128,
+          role: 'prm',
+          scale: 0.6,
+          confidence: { afterLayer: 1, floor: -12 },
+        },
+        14,
+        'tinymath-prm',
+      ),
+      'prm',
+    );
+    for (const e of [prmExport, confPrm]) {
+      const cpu = new CpuBackend(e.config, e.weights);
+      let fed = 0;
+      // The CPU backend, counting the tokens prefilled.
+      const wrapped: CpuBackend = Object.create(cpu) as CpuBackend;
+      wrapped.createBatch = async (rows: number, maxLength: number) => {
+        const b = await cpu.createBatch(rows, maxLength);
+        const prefill = b.prefill.bind(b);
+        b.prefill = (r, tokens, positions) => {
+          fed += tokens.reduce((n, t) => n + t.length, 0);
+          return prefill(r, tokens, positions);
+        };
+        return b;
+      };
+      const counting: BackendSource = { backend: () => wrapped, failed: (x) => x };
+      const shared = new TinyMathPrm(e, counting);
+      const alone = new TinyMathPrm(e, cpuSource(e));
+      const parents = [['5-3=2'], ['5-3=1'], ['5-3=2', '2+4=6']];
+      const requests = [
+        ...parents.flatMap((steps) =>
+          ['A:2', 'A:6', '2+4=7'].map((last) => ({ problem, steps: [...steps, last] })),
+        ),
+        { problem, steps: ['A:9'] },
+        { problem, steps: [] },
+        // More candidates of one parent than one batch holds (64 rows).
+        ...Array.from({ length: 70 }, (_, i) => ({ problem, steps: ['5-3=2', `A:${i}`] })),
+      ];
+      const together = await shared.scoreSteps(requests);
+      const separately = [];
+      for (const r of requests) separately.push((await alone.scoreSteps([r]))[0]!);
+      // Bit for bit: sharing a prefill does not change the arithmetic.
+      expect(together).toEqual(separately);
+      const whole = together.reduce((n, r) => n + r.tokens, 0);
+      expect(fed).toBeLessThan(whole / 2);
+    }
+  });
+
   it('refuses inputs longer than its context', async () => {
     const steps = Array.from({ length: 30 }, () => '123+456=579');
     await expect(prm.scoreSteps([{ problem, steps }])).rejects.toThrow(

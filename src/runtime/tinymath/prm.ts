@@ -88,34 +88,92 @@ export class TinyMathPrm implements Verifier {
           `PRM input ${i} (${r.steps.length} steps) has ${ids.length} tokens; the TinyMath PRM's context is ${config.nPositions} tokens`,
         );
       }
-      return { ids, tagAt, empty: r.steps.length === 0 };
+      // Where the last step starts: everything before it is shared with the requests that
+      // differ only there.
+      const before = prmInput(r.problem, r.steps.slice(0, -1), this.tagText).text;
+      const prefixLen = tokenizer.encode(before, `PRM input ${i}`).length;
+      return { ids, tagAt, empty: r.steps.length === 0, prefixLen };
     });
     const results: StepScoreResult[] = inputs.map(() => ({ stepScores: [], tokens: 0 }));
-    const todo = inputs.map((_, i) => i).filter((i) => !inputs[i]!.empty);
+    // Requests that differ only in their last step (a beam search's candidates from one parent)
+    // share the rest: it is prefilled once, in one row, and forked to the others, so each row
+    // prefills only its last step. The logits are the same as one prefill of the whole input
+    // (the CPU path sums every row and position in the same order however a prefill is split).
+    // `tokens` stays the input's length: the cost model does not depend on this sharing.
+    const groups = new Map<string, number[]>();
+    for (const [i, input] of inputs.entries()) {
+      if (input.empty) continue;
+      const key = input.ids.slice(0, input.prefixLen).join(',');
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    }
+    const batches: number[][][] = [];
+    let current: number[][] = [];
+    let rows = 0;
+    for (const group of groups.values()) {
+      for (let at = 0; at < group.length; at += PRM_BATCH) {
+        const part = group.slice(at, at + PRM_BATCH);
+        if (rows + part.length > PRM_BATCH) {
+          batches.push(current);
+          current = [];
+          rows = 0;
+        }
+        current.push(part);
+        rows += part.length;
+      }
+    }
+    if (current.length > 0) batches.push(current);
+
     const backend = this.source.backend('prm');
+    const score = (logits: Float32Array, row: number): number =>
+      // p(good) / (p(good) + p(bad)) is a sigmoid of the logit difference.
+      1 / (1 + Math.exp(logits[row * V + bad]! - logits[row * V + good]!));
     try {
-      for (let start = 0; start < todo.length; start += PRM_BATCH) {
+      for (const batchGroups of batches) {
         if (signal?.aborted) throw abortError();
-        const group = todo.slice(start, start + PRM_BATCH);
-        const maxLength = Math.max(...group.map((i) => inputs[i]!.ids.length));
-        const batch = await backend.createBatch(group.length, maxLength);
+        const members = batchGroups.flat();
+        const maxLength = Math.max(...members.map((i) => inputs[i]!.ids.length));
+        const batch = await backend.createBatch(members.length, maxLength);
         try {
-          const logits = await batch.prefill(
-            group.map((_, r) => r),
-            group.map((i) => inputs[i]!.ids),
+          // Row r holds members[r]; each group's first row prefills the shared part.
+          const firstRows: number[] = [];
+          let r = 0;
+          for (const group of batchGroups) {
+            firstRows.push(r);
+            r += group.length;
+          }
+          const shared = await batch.prefill(
+            firstRows,
+            batchGroups.map((g) => inputs[g[0]!]!.ids.slice(0, inputs[g[0]!]!.prefixLen)),
           );
-          let offset = 0;
-          for (const i of group) {
-            const { ids, tagAt } = inputs[i]!;
-            results[i] = {
-              stepScores: tagAt.map((t) => {
-                const row = (offset + t) * V;
-                // p(good) / (p(good) + p(bad)) is a sigmoid of the logit difference.
-                return 1 / (1 + Math.exp(logits[row + bad]! - logits[row + good]!));
-              }),
-              tokens: ids.length,
-            };
-            offset += ids.length;
+          for (const [k, group] of batchGroups.entries()) {
+            if (group.length > 1)
+              await batch.fork(
+                firstRows[k]!,
+                group.slice(1).map((_, j) => firstRows[k]! + 1 + j),
+              );
+          }
+          const rest = await batch.prefill(
+            members.map((_, row) => row),
+            members.map((i) => inputs[i]!.ids.slice(inputs[i]!.prefixLen)),
+          );
+          // Offsets of each group's shared logits and of each row's own.
+          let sharedAt = 0;
+          let restAt = 0;
+          for (const group of batchGroups) {
+            const prefixLen = inputs[group[0]!]!.prefixLen;
+            for (const i of group) {
+              const { ids, tagAt } = inputs[i]!;
+              results[i] = {
+                stepScores: tagAt.map((t) =>
+                  t < prefixLen ? score(shared, sharedAt + t) : score(rest, restAt + t - prefixLen),
+                ),
+                tokens: ids.length,
+              };
+              restAt += ids.length - prefixLen;
+            }
+            sharedAt += prefixLen;
           }
         } finally {
           batch.release();

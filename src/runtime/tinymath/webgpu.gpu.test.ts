@@ -10,6 +10,8 @@ import { contiguousFrom, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
+import { TinyMathPrm } from './prm';
+import { makeArithProblem } from '../../tasks/arith';
 import { readExportDir, readGolden } from './node-files';
 import { TinyMathRuntime, chooseAdapter } from './runtime';
 import { requireExportDirs } from './test-support';
@@ -140,6 +142,41 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       return out;
     });
     expect(dispatchesPerStep).toBe(2 * 3 + 3);
+  });
+
+  it('PRM scores with shared prefills (prefix, fork, last steps) match the CPU path', async () => {
+    const e = parseExport(
+      syntheticExport(
+        {
+          nEmbd: 16,
+          nLayer: 2,
+          nHead: 2,
+          nPositions: 64,
+          role: 'prm',
+          scale: 0.6,
+          confidence: { afterLayer: 1, floor: -12 },
+        },
+        14,
+        'tinymath-prm',
+      ),
+      'prm',
+    );
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
+    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+    const problem = makeArithProblem(2, 42);
+    const requests = ['A:2', 'A:6', '2+4=7'].flatMap((last) => [
+      { problem, steps: ['5-3=2', last] },
+      { problem, steps: ['5-3=1', '1+4=5', last] },
+    ]);
+    const onGpu = await new TinyMathPrm(e, source(gpuBackend)).scoreSteps(requests);
+    const onCpu = await new TinyMathPrm(e, source(new CpuBackend(e.config, e.weights))).scoreSteps(
+      requests,
+    );
+    onGpu.forEach((r, i) => {
+      expect(r.tokens).toBe(onCpu[i]!.tokens);
+      r.stepScores.forEach((x, k) => expect(x).toBeCloseTo(onCpu[i]!.stepScores[k]!, 5));
+    });
+    gpuBackend.dispose();
   });
 
   it('samples the same greedy completions as the CPU path', async () => {
