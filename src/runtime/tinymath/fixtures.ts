@@ -149,6 +149,26 @@ export function syntheticTensors(
   });
 }
 
+/**
+ * A small PRM-shaped export with the generator-confidence input after its first block, for tests
+ * of what a PRM does across calls and forks.
+ */
+export function syntheticConfidencePrm(seed: number): ExportFiles {
+  return syntheticExport(
+    {
+      nEmbd: 16,
+      nLayer: 2,
+      nHead: 2,
+      nPositions: 128,
+      role: 'prm',
+      scale: 0.6,
+      confidence: { afterLayer: 1, floor: -12 },
+    },
+    seed,
+    'tinymath-prm',
+  );
+}
+
 /** A whole synthetic export (float32 safetensors). */
 export function syntheticExport(
   shape: SyntheticShape,

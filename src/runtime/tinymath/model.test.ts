@@ -4,7 +4,7 @@ import type { GenerateRequest } from '../../engine/types';
 import { makeArithProblem } from '../../tasks/arith/arith';
 import type { DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { syntheticExport } from './fixtures';
+import { syntheticConfidencePrm, syntheticExport } from './fixtures';
 import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { TinyMathModel, type BackendSource } from './model';
 import { TinyMathPrm, prmInput } from './prm';
@@ -372,22 +372,7 @@ describe('TinyMathPrm', () => {
 
   it('shares the prefill of what candidates of one parent have in common, with the same scores', async () => {
     // A PRM with the generator-confidence input too: forks must carry its state across calls.
-    const confPrm = parseExport(
-      syntheticExport(
-        {
-          nEmbd: 16,
-          nLayer: 2,
-          nHead: 2,
-          nPositions: 128,
-          role: 'prm',
-          scale: 0.6,
-          confidence: { afterLayer: 1, floor: -12 },
-        },
-        14,
-        'tinymath-prm',
-      ),
-      'prm',
-    );
+    const confPrm = parseExport(syntheticConfidencePrm(14), 'prm');
     for (const e of [prmExport, confPrm]) {
       const cpu = new CpuBackend(e.config, e.weights);
       let fed = 0;

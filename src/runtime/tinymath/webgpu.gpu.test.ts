@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendLostError, type BatchHandle, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { contiguousFrom, syntheticExport } from './fixtures';
+import { contiguousFrom, syntheticConfidencePrm, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
@@ -145,22 +145,7 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   });
 
   it('PRM scores with shared prefills (prefix, fork, last steps) match the CPU path', async () => {
-    const e = parseExport(
-      syntheticExport(
-        {
-          nEmbd: 16,
-          nLayer: 2,
-          nHead: 2,
-          nPositions: 64,
-          role: 'prm',
-          scale: 0.6,
-          confidence: { afterLayer: 1, floor: -12 },
-        },
-        14,
-        'tinymath-prm',
-      ),
-      'prm',
-    );
+    const e = parseExport(syntheticConfidencePrm(14), 'prm');
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
     const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
     const problem = makeArithProblem(2, 42);
