@@ -4,6 +4,7 @@
  *
  *   decode tokens/s at batch 1, 8 and 64, CPU and (on a real adapter) WebGPU, side by side
  *   best-of-64 on a hardest-level problem and best-of-16 on a level-3 problem (CPU target: < 2 s)
+ *   PRM beam search (N=16, M=4) on a level-5 problem with the TinyMath PRM: generator and verifier
  *   dispatches per decode step and the throughput bound they imply (µs per dispatch measured on
  *   the adapter in hand), and the fused kernel's time alone
  *   on a WebGPU adapter, first: its logits against the exports' golden.json (PyTorch), so the
@@ -26,7 +27,10 @@ import type { DecoderBackend } from '../src/runtime/tinymath/backend';
 import { CpuBackend } from '../src/runtime/tinymath/cpu';
 import { goldenMaxDiff, syntheticExport } from '../src/runtime/tinymath/fixtures';
 import { parseExport, type TinyMathExport } from '../src/runtime/tinymath/format';
-import { TinyMathModel } from '../src/runtime/tinymath/model';
+import { TinyMathModel, type BackendSource } from '../src/runtime/tinymath/model';
+import { TinyMathPrm } from '../src/runtime/tinymath/prm';
+import { runToCompletion } from '../src/engine/run';
+import { configForBudget } from '../src/engine/sweepBackend';
 import { readExportDir, readGolden } from '../src/runtime/tinymath/node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
 import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
@@ -444,6 +448,58 @@ async function main(): Promise<void> {
     );
   }
   results['bestOf'] = bestOfResults;
+
+  // Tree search: most of its time is the PRM (it scores every candidate of every round).
+  const prmDir = join(option('--models') ?? 'public/models', 'tinymath-prm');
+  if (existsSync(join(prmDir, 'model.safetensors'))) {
+    const prmExport = parseExport(await readExportDir(prmDir), 'prm');
+    const searches: { name: string; gen: DecoderBackend; prm: DecoderBackend }[] = [
+      { name: 'CPU', gen: cpu, prm: new CpuBackend(prmExport.config, prmExport.weights) },
+    ];
+    let gpuPrm: WebGpuBackend | null = null;
+    if (gpu && !software) {
+      gpuPrm = await WebGpuBackend.create(
+        (gpuInfo as { device: GPUDevice }).device,
+        prmExport.config,
+        prmExport.weights,
+      );
+      searches.push({ name: 'WebGPU', gen: gpu, prm: gpuPrm });
+    }
+    console.log(`\nPRM beam search (N=16, M=4, temperature 1, last-step scores)`);
+    const beam: Record<string, unknown>[] = [];
+    const [problem] = arithTask.sampleProblems(5, 1, 2024);
+    const caps = arithTokenCaps(5);
+    for (const s of searches) {
+      const source: BackendSource = {
+        backend: (role) => (role === 'prm' ? s.prm : s.gen),
+        failed: (e) => e,
+      };
+      const start = now();
+      const result = await runToCompletion({
+        task: arithTask,
+        problem: problem!,
+        model: new TinyMathModel(model, source),
+        verifier: new TinyMathPrm(prmExport, source),
+        seed: 3,
+        config: configForBudget({ kind: 'beam', beamWidth: 4 }, 16, {
+          temperature: 1,
+          topP: 1,
+          aggregation: 'last',
+          maxRounds: 40,
+          solutionMaxTokens: caps.solution,
+          stepMaxTokens: caps.step,
+        }),
+      });
+      const seconds = (now() - start) / 1000;
+      const c = result.costs;
+      beam.push({ backend: s.name, seconds, costs: c, correct: result.correct });
+      console.log(
+        `${s.name.padEnd(6)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
+      );
+    }
+    gpuPrm?.dispose();
+    results['beam'] = beam;
+  }
   const json = option('--json');
   if (json) writeFileSync(json, JSON.stringify(results, null, 2));
   gpu?.dispose();
