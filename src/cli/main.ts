@@ -12,7 +12,6 @@ import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs
 import { parseArgs } from 'node:util';
 import { runStrategy } from '../engine/run';
 import {
-  runSweep,
   summarizeSweep,
   sweepSummaryToCsv,
   type SweepEvent,
@@ -32,7 +31,7 @@ import {
   progressText,
   toStrategyConfig,
 } from './args';
-import { loadBackends, options, sweepBackendFor, sweepPlan, type Values } from './setup';
+import { loadBackends, options, sweepPlan, sweepShard, type Values } from './setup';
 import { runSweepWorkers } from './sweepWorkers';
 
 const USAGE = `ttc-lab command line
@@ -231,21 +230,14 @@ async function commandSweep(v: Values): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     if (jobs === 1) {
-      const backends = await loadBackends(v);
-      try {
-        for await (const e of runSweep({
-          problems,
-          budgets,
-          settings,
-          backend: sweepBackendFor(v, backends),
-          seed,
-          completed,
-          signal: controller.signal,
-        }))
-          onEvent(e, 0);
-      } finally {
-        backends.bundle?.dispose();
-      }
+      await sweepShard({
+        values: v,
+        shard: 0,
+        jobs: 1,
+        completed,
+        signal: controller.signal,
+        onEvent: (e) => onEvent(e, 0),
+      });
     } else {
       await runSweepWorkers({ values: v, jobs, completed, signal: controller.signal, onEvent });
     }

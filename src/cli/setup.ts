@@ -11,7 +11,14 @@ import {
   searchSetting,
   type SearchSpec,
 } from '../engine/sweepBackend';
-import { interleave, type SweepBackend, type SweepSetting } from '../engine/sweep';
+import {
+  interleave,
+  runSweep,
+  type SweepBackend,
+  type SweepEvent,
+  type SweepRecord,
+  type SweepSetting,
+} from '../engine/sweep';
 import { oracleVerifier } from '../engine/verifiers/oracle';
 import type { LanguageModel, Problem, Verifier } from '../engine/types';
 import { OpenAICompletionsModel } from '../runtime/http/openai';
@@ -175,4 +182,38 @@ export function sweepBackendFor(
     searchConfig: (spec, budget, problem) =>
       configsFor(problem).searchConfig(spec, budget, problem),
   });
+}
+
+/**
+ * Sweep problems `shard`, `shard + jobs`, ... of the plan on models loaded here, passing each of
+ * the runner's events on: the whole sweep when `jobs` is 1, one worker's share otherwise.
+ * @param quiet leave out what loading the models noticed (every worker but the first)
+ */
+export async function sweepShard(o: {
+  values: Values;
+  shard: number;
+  jobs: number;
+  completed: readonly SweepRecord[];
+  signal: AbortSignal;
+  onEvent: (e: SweepEvent) => void;
+  quiet?: boolean;
+}): Promise<void> {
+  const { problems, budgets, settings, seed } = sweepPlan(o.values);
+  const mine = problems.filter((_, i) => i % o.jobs === o.shard);
+  const ids = new Set(mine.map((p) => p.id));
+  const backends = await loadBackends(o.values, { quiet: o.quiet ?? false });
+  try {
+    for await (const e of runSweep({
+      problems: mine,
+      budgets,
+      settings,
+      backend: sweepBackendFor(o.values, backends),
+      seed,
+      completed: o.completed.filter((r) => ids.has(r.problemId)),
+      signal: o.signal,
+    }))
+      o.onEvent(e);
+  } finally {
+    backends.bundle?.dispose();
+  }
 }
