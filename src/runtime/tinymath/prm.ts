@@ -22,23 +22,26 @@ export function prmQuestionLine(problem: Problem): string {
 }
 
 /**
- * The PRM input for a solution and the index of each step's tag in it.
+ * The PRM input for a solution, the index of each step's tag in it, and where its last step
+ * starts (the end of the question line without steps).
  * @param tag the tag character (`?`)
  */
 export function prmInput(
   problem: Problem,
   steps: readonly string[],
   tag: string,
-): { text: string; tagAt: number[] } {
+): { text: string; tagAt: number[]; lastStepAt: number } {
   let text = prmQuestionLine(problem);
   const tagAt: number[] = [];
+  let lastStepAt = [...text].length;
   for (const step of steps) {
     // Positions come from construction, not from searching: a step may itself contain a "?".
+    lastStepAt = [...text].length;
     text += step;
     tagAt.push([...text].length);
     text += `${tag}\n`;
   }
-  return { text, tagAt };
+  return { text, tagAt, lastStepAt };
 }
 
 export class TinyMathPrm implements Verifier {
@@ -81,18 +84,16 @@ export class TinyMathPrm implements Verifier {
     const { good, bad } = this.model.prmTokens!;
     const V = config.vocabSize;
     const inputs = requests.map((r, i) => {
-      const { text, tagAt } = prmInput(r.problem, r.steps, this.tagText);
+      const { text, tagAt, lastStepAt } = prmInput(r.problem, r.steps, this.tagText);
       const ids = tokenizer.encode(text, `PRM input ${i}`);
       if (ids.length > config.nPositions) {
         throw new Error(
           `PRM input ${i} (${r.steps.length} steps) has ${ids.length} tokens; the TinyMath PRM's context is ${config.nPositions} tokens`,
         );
       }
-      // Where the last step starts: everything before it is shared with the requests that
-      // differ only there.
-      const before = prmInput(r.problem, r.steps.slice(0, -1), this.tagText).text;
-      const prefixLen = tokenizer.encode(before, `PRM input ${i}`).length;
-      return { ids, tagAt, empty: r.steps.length === 0, prefixLen };
+      // Everything before the last step is shared with the requests that differ only there.
+      // (Character i is token i, as for tagAt.)
+      return { ids, tagAt, empty: r.steps.length === 0, prefixLen: lastStepAt };
     });
     const results: StepScoreResult[] = inputs.map(() => ({ stepScores: [], tokens: 0 }));
     // Requests that differ only in their last step (a beam search's candidates from one parent)
