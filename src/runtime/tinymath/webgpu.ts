@@ -22,6 +22,11 @@ const MAP_READ = 1;
 const PARAM_STRIDE = 256;
 const MAX_WORKGROUPS_X = 65535;
 
+/** The dispatch grid for one workgroup per job (x is capped, y takes the rest). */
+function jobGrid(jobs: number): [number, number] {
+  return [Math.min(jobs, MAX_WORKGROUPS_X), Math.ceil(jobs / MAX_WORKGROUPS_X)];
+}
+
 /** Pack the weights in the order weightLayout() gives. */
 export function packWeights(c: TinyMathConfig, w: TinyMathWeights): Float32Array<ArrayBuffer> {
   const L = weightLayout(c);
@@ -398,18 +403,15 @@ class GpuBatch implements BatchHandle {
         this.paramsJobs = total;
       }
 
-      const gx = Math.min(total, MAX_WORKGROUPS_X);
-      const gy = Math.ceil(total / MAX_WORKGROUPS_X);
+      const [gx, gy] = jobGrid(total);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      const { decode: dec, prefillA, prefillB, confidence } = this.backend.pipelines;
+      const { prefillA, prefillB, confidence } = this.backend.pipelines;
       const confAfter = this.backend.config.confidence?.afterLayer ?? -1;
       // A decode step feeds exactly one token per row, so the fused single-dispatch kernel is valid.
       this.lastDecodeJobs = decode && !confidence ? total : 0;
       if (decode && !confidence) {
-        pass.setPipeline(dec);
-        pass.setBindGroup(0, this.bindGroup!, [0]);
-        pass.dispatchWorkgroups(gx, gy);
+        this.encodeDecode(pass, total, 1);
       } else {
         for (let l = 0; l < nLayer; l++) {
           pass.setBindGroup(0, this.bindGroup!, [l * PARAM_STRIDE]);
@@ -442,6 +444,14 @@ class GpuBatch implements BatchHandle {
     }
   }
 
+  /** The fused decode kernel over `jobs` jobs, `times` times (kernels.ts, `decode`). */
+  private encodeDecode(pass: GPUComputePassEncoder, jobs: number, times: number): void {
+    pass.setPipeline(this.backend.pipelines.decode);
+    pass.setBindGroup(0, this.bindGroup!, [0]);
+    const [gx, gy] = jobGrid(jobs);
+    for (let i = 0; i < times; i++) pass.dispatchWorkgroups(gx, gy);
+  }
+
   /**
    * For the benchmark: the GPU time of one decode step without its readback. Dispatches the
    * last step's fused kernel `repeats` times in one submit, with one readback at the end. The
@@ -456,11 +466,7 @@ class GpuBatch implements BatchHandle {
     const start = performance.now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(this.backend.pipelines.decode);
-    pass.setBindGroup(0, this.bindGroup!, [0]);
-    const gx = Math.min(total, MAX_WORKGROUPS_X);
-    for (let i = 0; i < repeats; i++)
-      pass.dispatchWorkgroups(gx, Math.ceil(total / MAX_WORKGROUPS_X));
+    this.encodeDecode(pass, total, repeats);
     pass.end();
     encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, 4);
     device.queue.submit([encoder.finish()]);
