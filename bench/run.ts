@@ -36,8 +36,6 @@ import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymat
 import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
 import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
-/** Measured on an H100 through Dawn (../shared/gpu/README.md); remeasured on the adapter in hand. */
-const US_PER_DISPATCH_H100 = 4;
 const BATCHES = [1, 8, 64];
 
 const args = process.argv.slice(2);
@@ -47,6 +45,8 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = flag('--quick');
+/** The folder holding tinymath-gen/ and tinymath-prm/. */
+const modelsDir = option('--models') ?? 'public/models';
 
 function now(): number {
   return performance.now();
@@ -78,12 +78,9 @@ interface ModelChoice {
 
 async function loadGenerator(): Promise<ModelChoice> {
   // The micro export is too small to time: without a trained full model, use the full shape.
-  const candidates = option('--models') ? [option('--models')!] : ['public/models'];
-  for (const dir of candidates) {
-    const gen = join(dir, 'tinymath-gen');
-    if (existsSync(join(gen, 'model.safetensors'))) {
-      return { model: parseExport(await readExportDir(gen), 'generator'), source: gen };
-    }
+  const gen = join(modelsDir, 'tinymath-gen');
+  if (existsSync(join(gen, 'model.safetensors'))) {
+    return { model: parseExport(await readExportDir(gen), 'generator'), source: gen };
   }
   // The full TinyMath shape (training/pipeline.py, preset "full"): the compute is the same as the
   // trained model's, only the text is noise.
@@ -188,11 +185,10 @@ async function gpuParity(
   gpuInfo: { device: GPUDevice },
   software: boolean,
 ): Promise<Record<string, unknown>[]> {
-  const dir = option('--models') ?? 'public/models';
   const out: Record<string, unknown>[] = [];
   console.log(`\nWebGPU parity with PyTorch (golden.json, every logit of prefill and decode)`);
   for (const name of ['tinymath-gen', 'tinymath-prm']) {
-    const folder = join(dir, name);
+    const folder = join(modelsDir, name);
     if (!existsSync(join(folder, 'golden.json'))) continue;
     const model = parseExport(await readExportDir(folder));
     const golden = await readGolden(folder);
@@ -211,7 +207,7 @@ async function gpuParity(
       `${name}: max abs diff ${worst.toExponential(2)} over ${inputs.length} inputs (tolerance ${tolerance}): ${ok ? 'ok' : 'FAILED'}`,
     );
   }
-  if (out.length === 0) console.log(`no golden.json under ${dir}: not checked`);
+  if (out.length === 0) console.log(`no golden.json under ${modelsDir}: not checked`);
   return out;
 }
 
@@ -343,11 +339,10 @@ async function main(): Promise<void> {
   };
 
   if (gpu) results['parity'] = await gpuParity(gpuInfo as { device: GPUDevice }, software);
-  let usPerDispatch = US_PER_DISPATCH_H100;
-  if (gpu) {
-    const cost = await dispatchCost((gpuInfo as { device: GPUDevice }).device);
+  // The dispatch bound uses this adapter's own cost per dispatch.
+  const cost = gpu ? await dispatchCost((gpuInfo as { device: GPUDevice }).device) : null;
+  if (cost) {
     results['dispatchCost'] = cost;
-    usPerDispatch = cost.usPerDispatch;
     console.log(
       `\nThis adapter: ${fmt(cost.usPerDispatch, 2)} µs per dispatch (${cost.dispatches} one-workgroup dispatches in one pass),` +
         ` ${fmt(cost.usRoundTrip, 1)} µs per submit + 4-byte readback`,
@@ -356,7 +351,7 @@ async function main(): Promise<void> {
 
   console.log(`\nDecode throughput (tokens/s; one token per row per step, context ~20-80 tokens)`);
   console.log(
-    `batch | CPU        | WebGPU     | WebGPU/CPU | WebGPU µs/step (kernel alone) | dispatch bound (${fmt(usPerDispatch, 1)} µs x ${gpu?.dispatchesPerStep ?? '-'}/step) | share of bound`,
+    `batch | CPU        | WebGPU     | WebGPU/CPU | WebGPU µs/step (kernel alone) | dispatch bound (${cost ? fmt(cost.usPerDispatch, 1) : '-'} µs x ${gpu?.dispatchesPerStep ?? '-'}/step) | share of bound`,
   );
   const decode: Record<string, unknown>[] = [];
   for (const b of BATCHES) {
@@ -373,7 +368,7 @@ async function main(): Promise<void> {
           });
     }
     const gpuRate = g?.rate ?? null;
-    const bound = gpu ? b / ((gpu.dispatchesPerStep * usPerDispatch) / 1e6) : null;
+    const bound = gpu && cost ? b / ((gpu.dispatchesPerStep * cost.usPerDispatch) / 1e6) : null;
     decode.push({ batch: b, cpu: cpuRate, webgpu: gpuRate, kernelUs: g?.kernelUs ?? null, bound });
     const stepUs = gpuRate === null ? null : (1e6 * b) / gpuRate;
     console.log(
@@ -450,7 +445,7 @@ async function main(): Promise<void> {
   results['bestOf'] = bestOfResults;
 
   // Tree search: most of its time is the PRM (it scores every candidate of every round).
-  const prmDir = join(option('--models') ?? 'public/models', 'tinymath-prm');
+  const prmDir = join(modelsDir, 'tinymath-prm');
   if (existsSync(join(prmDir, 'model.safetensors'))) {
     const prmExport = parseExport(await readExportDir(prmDir), 'prm');
     const searches: { name: string; gen: DecoderBackend; prm: DecoderBackend }[] = [
