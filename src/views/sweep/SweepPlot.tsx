@@ -2,9 +2,8 @@
  * Accuracy against compute: one panel per difficulty bin, budget on a log2 x axis, one line per
  * strategy setting with its 95% band, the compute-optimal curve in black (beneath the others, which
  * it often follows), and the "x times less compute than best-of-N" readout. Colours, dashes and
- * markers all differ per series (Okabe-Ito),
- * so the figure reads in greyscale and for colour-blind viewers. Every style is an SVG attribute,
- * so the exported SVG/PNG looks like the page.
+ * markers all differ per series (Okabe-Ito), so the figure reads in greyscale and for colour-blind
+ * viewers. Every style is an SVG attribute, so the exported SVG/PNG looks like the page.
  */
 import { useId, useMemo, useRef, useState, type RefObject } from 'react';
 import type { SweepPlotProps } from '../../app/viewProps';
