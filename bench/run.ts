@@ -37,6 +37,8 @@ import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
 import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
 const BATCHES = [1, 8, 64];
+/** Steps per submit when the GPU samples (the app's generator uses 32 too: model.ts). */
+const SAMPLED_STEPS = 32;
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
@@ -103,14 +105,15 @@ interface DecodeTiming {
  * A GPU first runs untimed for `warmupSeconds` (its clocks ramp up: on an H200 the first timing
  * of a run read 50-58k tokens/s at batch 64, against 209k warm), and the rate is the median of
  * `repeats` runs. With `kernelRepeats`, each timed run also times the fused kernel alone
- * (repeatDecodeKernel).
+ * (repeatDecodeKernel). With `sampledSteps`, the GPU samples too (decodeSampled): that many
+ * steps per submit and one readback, against one readback of the logits per step otherwise.
  */
 async function decodeThroughput(
   backend: DecoderBackend,
   model: TinyMathExport,
   batch: number,
   steps: number,
-  { warmupSeconds = 0, repeats = 1, kernelRepeats = 0 } = {},
+  { warmupSeconds = 0, repeats = 1, kernelRepeats = 0, sampledSteps = 0 } = {},
 ): Promise<DecodeTiming> {
   const prompt = model.tokenizer.encode('Q:37,+45,*2,-13\n');
   const rows = Array.from({ length: batch }, (_, i) => i);
@@ -122,8 +125,31 @@ async function decodeThroughput(
     await handle.prefill([0], [prompt]);
     await handle.fork(0, rows.slice(1));
     for (let t = 0; t < warmup; t++) await handle.step(rows, tokens(t));
+    let produced = batch * steps;
     const start = now();
-    for (let t = 0; t < steps; t++) await handle.step(rows, tokens(t + warmup));
+    if (sampledSteps > 0 && handle.decodeSampled) {
+      // No end tokens and a budget past the run: every row runs every step.
+      produced = 0;
+      let feed = tokens(warmup);
+      for (let done = 0; done < steps; done += sampledSteps) {
+        const n = Math.min(sampledSteps, steps - done);
+        const got = await handle.decodeSampled({
+          rows,
+          tokens: feed,
+          rngStates: rows,
+          budgets: rows.map(() => steps),
+          steps: n,
+          temperature: 1,
+          topP: 1,
+          banned: [],
+          endTokens: [],
+        });
+        feed = rows.map((r) => got.tokens[r * n + n - 1]!);
+        for (const c of got.counts) produced += c;
+      }
+    } else {
+      for (let t = 0; t < steps; t++) await handle.step(rows, tokens(t + warmup));
+    }
     const seconds = (now() - start) / 1000;
     let kernelUs: number | null = null;
     if (timed && kernelRepeats > 0 && 'repeatDecodeKernel' in handle) {
@@ -132,7 +158,7 @@ async function decodeThroughput(
       kernelUs = 1000 * (await repeat.call(handle, kernelRepeats));
     }
     handle.release();
-    return { rate: (batch * steps) / seconds, kernelUs };
+    return { rate: produced / seconds, kernelUs };
   };
   const warmStart = now();
   while ((now() - warmStart) / 1000 < warmupSeconds) await once(false);
@@ -349,50 +375,69 @@ async function main(): Promise<void> {
     );
   }
 
-  console.log(`\nDecode throughput (tokens/s; one token per row per step, context ~20-80 tokens)`);
+  console.log(`\nDecode throughput (tokens/s; one token per row per step, context ~20-150 tokens)`);
   console.log(
-    `batch | CPU        | WebGPU     | WebGPU/CPU | WebGPU µs/step (kernel alone) | dispatch bound (${cost ? fmt(cost.usPerDispatch, 1) : '-'} µs x ${gpu?.dispatchesPerStep ?? '-'}/step) | share of bound`,
+    `  WebGPU, read back: the logits come back every step and the host samples (one submit per step).\n` +
+      `  WebGPU, sampled: the kernel samples too (decodeSampled), ${SAMPLED_STEPS} steps per submit, one readback.\n` +
+      `  Dispatch bound: ${cost ? fmt(cost.usPerDispatch, 2) : '-'} µs per dispatch x ${gpu?.dispatchesPerStep ?? '-'} per step; its share is the sampled rate's.`,
+  );
+  console.log(
+    `batch | CPU        | WebGPU, read back | WebGPU, sampled | sampled/CPU | µs/step: read back (kernel alone), sampled | dispatch bound | share of bound`,
   );
   const decode: Record<string, unknown>[] = [];
   for (const b of BATCHES) {
     const steps = quick ? 8 : b === 64 ? 32 : 48;
     const cpuRate = (await decodeThroughput(cpu, model, b, steps)).rate;
     let g: DecodeTiming | null = null;
+    let gs: DecodeTiming | null = null;
     if (gpu) {
-      g = software
-        ? await decodeThroughput(gpu, model, b, 4, { kernelRepeats: 2 })
-        : await decodeThroughput(gpu, model, b, quick ? 16 : 128, {
-            warmupSeconds: quick ? 0.2 : 1,
-            repeats: quick ? 1 : 5,
-            kernelRepeats: 200,
-          });
+      const timing = software
+        ? { steps: 4, options: { kernelRepeats: 2 } }
+        : {
+            steps: quick ? 32 : 128,
+            options: { warmupSeconds: quick ? 0.2 : 1, repeats: quick ? 1 : 5, kernelRepeats: 200 },
+          };
+      g = await decodeThroughput(gpu, model, b, timing.steps, timing.options);
+      gs = await decodeThroughput(gpu, model, b, timing.steps, {
+        ...timing.options,
+        kernelRepeats: 0,
+        sampledSteps: SAMPLED_STEPS,
+      });
     }
-    const gpuRate = g?.rate ?? null;
+    const readRate = g?.rate ?? null;
+    const sampledRate = gs?.rate ?? null;
     const bound = gpu && cost ? b / ((gpu.dispatchesPerStep * cost.usPerDispatch) / 1e6) : null;
-    decode.push({ batch: b, cpu: cpuRate, webgpu: gpuRate, kernelUs: g?.kernelUs ?? null, bound });
-    const stepUs = gpuRate === null ? null : (1e6 * b) / gpuRate;
+    decode.push({
+      batch: b,
+      cpu: cpuRate,
+      webgpu: readRate,
+      webgpuSampled: sampledRate,
+      kernelUs: g?.kernelUs ?? null,
+      bound,
+    });
+    const us = (rate: number | null): string => (rate === null ? '-' : fmt((1e6 * b) / rate));
     console.log(
       [
         String(b).padStart(5),
         fmt(cpuRate).padStart(10),
-        (gpuRate === null ? '-' : fmt(gpuRate)).padStart(10),
-        (gpuRate === null ? '-' : `${fmt(gpuRate / cpuRate, 1)}x`).padStart(10),
-        (stepUs === null
-          ? '-'
-          : `${fmt(stepUs)}${g?.kernelUs == null ? '' : ` (${fmt(g.kernelUs)})`}`
-        ).padStart(29),
-        (bound === null ? '-' : fmt(bound)).padStart(29),
-        (gpuRate === null || bound === null ? '-' : `${fmt((100 * gpuRate) / bound, 1)}%`).padStart(
-          14,
+        (readRate === null ? '-' : fmt(readRate)).padStart(17),
+        (sampledRate === null ? '-' : fmt(sampledRate)).padStart(15),
+        (sampledRate === null ? '-' : `${fmt(sampledRate / cpuRate, 1)}x`).padStart(11),
+        `${us(readRate)}${g?.kernelUs == null ? '' : ` (${fmt(g.kernelUs)})`}, ${us(sampledRate)}`.padStart(
+          42,
         ),
+        (bound === null ? '-' : fmt(bound)).padStart(14),
+        (sampledRate === null || bound === null
+          ? '-'
+          : `${fmt((100 * sampledRate) / bound, 1)}%`
+        ).padStart(14),
       ].join(' | '),
     );
   }
   results['decode'] = decode;
   if (gpu) {
     console.log(
-      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model is one fused kernel); prefill: ${2 * c.nLayer} per call.` +
-        ` Each step also waits for one logits readback (the round trip above), which the dispatch bound leaves out.`,
+      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model and the sampler are one fused kernel); prefill: ${2 * c.nLayer} per call.`,
     );
   }
   if (gpu && !software && !quick) {
@@ -400,10 +445,15 @@ async function main(): Promise<void> {
     const large: Record<string, unknown>[] = [];
     for (const b of [256, 1024]) {
       try {
-        const g = await decodeThroughput(gpu, model, b, 32, { repeats: 3, kernelRepeats: 50 });
-        large.push({ batch: b, webgpu: g.rate, kernelUs: g.kernelUs });
+        const g = await decodeThroughput(gpu, model, b, 64, { repeats: 3, kernelRepeats: 50 });
+        const gs = await decodeThroughput(gpu, model, b, 64, {
+          repeats: 3,
+          sampledSteps: SAMPLED_STEPS,
+        });
+        large.push({ batch: b, webgpu: g.rate, webgpuSampled: gs.rate, kernelUs: g.kernelUs });
         console.log(
-          `batch ${b} (WebGPU only): ${fmt(g.rate)} tokens/s, ${fmt((1e6 * b) / g.rate)} µs/step (kernel alone ${fmt(g.kernelUs ?? NaN)})`,
+          `batch ${b} (WebGPU only): read back ${fmt(g.rate)} tokens/s, ${fmt((1e6 * b) / g.rate)} µs/step (kernel alone ${fmt(g.kernelUs ?? NaN)});` +
+            ` sampled ${fmt(gs.rate)} tokens/s, ${fmt((1e6 * b) / gs.rate)} µs/step`,
         );
       } catch (e) {
         console.log(`batch ${b} (WebGPU only): not run (${(e as Error).message})`);

@@ -24,6 +24,17 @@ export class Rng {
   constructor(seed: number) {
     this.state = seed >>> 0;
   }
+  /**
+   * The whole generator state (a u32): `new Rng(s)` continues where this one is. A draw adds a
+   * constant to it, which is why `skip` is cheap and why a GPU kernel can draw the same numbers.
+   */
+  get current(): number {
+    return this.state;
+  }
+  /** Move past `draws` draws, as if next() had been called that many times. */
+  skip(draws: number): void {
+    this.state = (this.state + Math.imul(draws, 0x6d2b79f5)) >>> 0;
+  }
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;

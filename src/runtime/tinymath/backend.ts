@@ -91,8 +91,46 @@ export interface BatchHandle {
    * samples of one prompt pay for its prefill once (best-of-N).
    */
   fork(source: number, targets: readonly number[]): Promise<void>;
+  /**
+   * Optional (WebGPU): decode with the sampling done where the logits are, several steps per
+   * call and one readback at the end. Each step feeds one token per row (first `tokens[i]`,
+   * then the row's last sample) and samples the next as sampling.ts's sampleToken would, drawing
+   * from the row's Rng state. A row stops early once it samples one of `endTokens`, spends its
+   * budget, or fills the batch's `maxLength`. Afterwards `length(row)` has grown by the row's
+   * count (every sample but the last was fed).
+   */
+  decodeSampled?(request: SampledDecodeRequest): Promise<SampledDecodeResult>;
   release(): void;
 }
+
+export interface SampledDecodeRequest {
+  rows: readonly number[];
+  /** The token each row feeds first. */
+  tokens: readonly number[];
+  /** Each row's Rng state before its next draw (`Rng.current`); unused at temperature 0. */
+  rngStates: readonly number[];
+  /** Most tokens each row may still sample (at least 1). */
+  budgets: readonly number[];
+  /** Most steps to run (at most MAX_SAMPLED_STEPS). */
+  steps: number;
+  temperature: number;
+  topP: number;
+  /** Token ids never sampled. */
+  banned: readonly number[];
+  /** Token ids that end a row once sampled (<eos>, a one-token stop string). */
+  endTokens: readonly number[];
+}
+
+export interface SampledDecodeResult {
+  /** Tokens sampled: `steps` slots per row, in request order; the first counts[i] are real. */
+  tokens: Int32Array;
+  /** Log-probability of each sampled token under the model (before temperature and bans). */
+  logprobs: Float32Array;
+  counts: Int32Array;
+}
+
+/** Most steps one decodeSampled call runs. */
+export const MAX_SAMPLED_STEPS = 64;
 
 /**
  * Thrown by a backend whose device has gone (GPU device lost, out of memory). The runtime then

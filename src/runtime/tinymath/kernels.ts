@@ -23,8 +23,24 @@ import type { TinyMathConfig } from './backend';
 /** Threads per workgroup; a power of two for the tree reductions. */
 export const WORKGROUP = 128;
 
-/** The workgroup copy of the job (a vec4<u32>), in 4-byte words. */
-const JOB_FLOATS = 4;
+/** The workgroup copies of the job and of its sampler state (vec4<u32> each), in 4-byte words. */
+const JOB_FLOATS = 8;
+
+/**
+ * The sampler buffer of `decode_sample`, in u32 words: a header (temperature and top-p as f32
+ * bits, the word where the outputs start), one flag word per token (SAMPLER_BANNED,
+ * SAMPLER_END), then SAMPLER_JOB_WORDS per job (row, cache slot, token to feed, position id;
+ * Rng state, tokens it may still sample, ended, steps run this call), then the outputs: for
+ * step s and job j, words 2 (s x jobs + j) and + 1 hold the sampled token and its log-probability.
+ */
+export const SAMPLER_HEADER_WORDS = 4;
+export const SAMPLER_JOB_WORDS = 8;
+export const SAMPLER_BANNED = 1;
+export const SAMPLER_END = 2;
+/** decode_sample keeps a row's probabilities in private arrays of the vocabulary's size. */
+export const SAMPLER_MAX_VOCAB = 256;
+/** Binding of the sampler buffer (decode_sample's own layout; the other kernels never use it). */
+export const SAMPLER_BINDING = 9;
 
 /** Float offsets of each tensor in the packed weight buffer. */
 export interface WeightLayout {
@@ -185,6 +201,9 @@ struct Params {
 @group(0) @binding(7) var<uniform> params: Params;
 // Confidence input only: each row's base logits at the last position fed ([batch, V]).
 @group(0) @binding(8) var<storage, read_write> lastz: array<f32>;
+// decode_sample only: settings, each job's state and the sampled tokens (SAMPLER_* in kernels.ts).
+@group(0) @binding(${SAMPLER_BINDING}) var<storage, read_write> sbuf: array<u32>;
+const SB_JOBS: u32 = ${SAMPLER_HEADER_WORDS}u + V;
 
 var<workgroup> xs: array<f32, D>;
 var<workgroup> hs: array<f32, D>;
@@ -193,6 +212,7 @@ var<workgroup> ms: array<f32, FF>;
 var<workgroup> sc: array<f32, ${c.nHead * tile}>;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> wjob: vec4<u32>;
+var<workgroup> wsamp: vec4<u32>;
 
 // The job as a workgroup-uniform value: its position bounds loops that contain barriers.
 fn load_job(j: u32, tid: u32) -> vec4<u32> {
@@ -373,6 +393,144 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     attend_mlp(layer, job.x, job.y, tid);
   }
   head(j, tid, LNF_W, LNF_B);
+}
+
+// mulberry32, as engine/random.ts: the state advances by a constant, then is mixed.
+fn mulberry_mix(state: u32) -> u32 {
+  var t = state;
+  t = (t ^ (t >> 15u)) * (t | 1u);
+  t = t ^ (t + (t ^ (t >> 7u)) * (t | 61u));
+  return t ^ (t >> 14u);
+}
+
+fn banned(v: u32) -> bool {
+  return (sbuf[${SAMPLER_HEADER_WORDS}u + v] & ${SAMPLER_BANNED}u) != 0u;
+}
+
+// Thread 0 of decode_sample: pick the next token from logits[j] as sampling.ts's sampleToken
+// does (greedy at temperature 0, lowest id on ties; otherwise temperature, then top-p over the
+// probabilities sorted by a stable insertion sort, one uniform draw), record it, and advance the
+// job or end it. f32 here where sampleToken uses f64: a draw that lands within rounding of a
+// boundary between two tokens can pick the other one.
+fn sample_next(j: u32, base: u32, job: vec4<u32>, st_in: vec4<u32>) {
+  var st = st_in;
+  let lo = j * V;
+  var mx = -3.0e38;
+  for (var v = 0u; v < V; v++) { mx = max(mx, logits[lo + v]); }
+  var se = 0.0;
+  for (var v = 0u; v < V; v++) { se += exp(logits[lo + v] - mx); }
+  let lse = mx + log(se);
+  let temperature = bitcast<f32>(sbuf[0]);
+  let top_p = bitcast<f32>(sbuf[1]);
+  var token = 0u;
+  if (temperature <= 0.0) {
+    var found = false;
+    var best = 0.0;
+    for (var v = 0u; v < V; v++) {
+      if (!banned(v) && (!found || logits[lo + v] > best)) {
+        found = true;
+        best = logits[lo + v];
+        token = v;
+      }
+    }
+  } else {
+    var m = -3.0e38;
+    for (var v = 0u; v < V; v++) {
+      if (!banned(v)) { m = max(m, logits[lo + v]); }
+    }
+    var probs: array<f32, V>;
+    var order: array<u32, V>;
+    var total = 0.0;
+    for (var v = 0u; v < V; v++) {
+      var p = 0.0;
+      if (!banned(v)) { p = exp((logits[lo + v] - m) / temperature); }
+      probs[v] = p;
+      total += p;
+      order[v] = v;
+    }
+    var kept = V;
+    var kept_mass = total;
+    if (top_p < 1.0) {
+      for (var i = 1u; i < V; i++) {
+        let id = order[i];
+        let p = probs[id];
+        var k = i;
+        while (k > 0u && probs[order[k - 1u]] < p) {
+          order[k] = order[k - 1u];
+          k--;
+        }
+        order[k] = id;
+      }
+      kept_mass = 0.0;
+      kept = 0u;
+      loop {
+        kept_mass += probs[order[kept]];
+        kept++;
+        if (kept >= V || kept_mass >= top_p * total) { break; }
+      }
+    }
+    st.x = st.x + 0x6d2b79f5u;
+    // 24 random bits: exact in f32 and below 1, like next()'s [0, 1).
+    var r = f32(mulberry_mix(st.x) >> 8u) / 16777216.0 * kept_mass;
+    token = order[kept - 1u];
+    for (var i = 0u; i < kept; i++) {
+      r -= probs[order[i]];
+      if (r < 0.0) {
+        token = order[i];
+        break;
+      }
+    }
+  }
+  let out = sbuf[2] + 2u * (st.w * params.job_count + j);
+  sbuf[out] = token;
+  sbuf[out + 1u] = bitcast<u32>(logits[lo + token] - lse);
+  st.w += 1u;
+  st.y -= 1u;
+  // The row ends on an end token, when its budget is spent, or when its cache is full (the token
+  // just fed took slot job.y, so the row holds job.y + 1 tokens).
+  let ended = (sbuf[${SAMPLER_HEADER_WORDS}u + token] & ${SAMPLER_END}u) != 0u ||
+    st.y == 0u || job.y + 1u >= params.max_len;
+  if (ended) {
+    st.z = 1u;
+  } else {
+    sbuf[base] = job.x;
+    sbuf[base + 1u] = job.y + 1u;
+    sbuf[base + 2u] = token;
+    sbuf[base + 3u] = job.w + 1u;
+  }
+  sbuf[base + 4u] = st.x;
+  sbuf[base + 5u] = st.y;
+  sbuf[base + 6u] = st.z;
+  sbuf[base + 7u] = st.w;
+}
+
+// One decode step that also samples: the job and the sampler state live in sbuf, so the same
+// dispatch repeated in one submit generates several tokens per row with no readback between
+// them. A row that has ended leaves at once.
+@compute @workgroup_size(WG)
+fn decode_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  let base = SB_JOBS + j * ${SAMPLER_JOB_WORDS}u;
+  if (tid == 0u) {
+    wjob = vec4<u32>(sbuf[base], sbuf[base + 1u], sbuf[base + 2u], sbuf[base + 3u]);
+    wsamp = vec4<u32>(sbuf[base + 4u], sbuf[base + 5u], sbuf[base + 6u], sbuf[base + 7u]);
+  }
+  let job = workgroupUniformLoad(&wjob);
+  let st = workgroupUniformLoad(&wsamp);
+  if (st.z != 0u) { return; }
+  embed(job.z, job.w, tid);
+  for (var layer = 0u; layer < NL; layer++) {
+    qkv(layer, job.x, job.y, tid);
+    storageBarrier();
+    workgroupBarrier();
+    attend_mlp(layer, job.x, job.y, tid);
+  }
+  head(j, tid, LNF_W, LNF_B);
+  // Thread 0 reads the logits the other threads just wrote.
+  storageBarrier();
+  workgroupBarrier();
+  if (tid == 0u) { sample_next(j, base, job, st); }
 }
 
 @compute @workgroup_size(WG)

@@ -11,7 +11,7 @@ import type {
   LanguageModel,
   ModelCapabilities,
 } from '../../engine/types';
-import type { DecoderBackend } from './backend';
+import type { BatchHandle, DecoderBackend } from './backend';
 import { yieldToEventLoop } from './cpu';
 import { promptPositions, type TinyMathExport } from './format';
 import { findStop, logSumExp, sampleToken } from './sampling';
@@ -41,6 +41,11 @@ export function backendLabel(name: 'cpu' | 'webgpu'): string {
 
 /** Yield to the event loop at least this often on the CPU path, so an abort gets through. */
 const YIELD_EVERY_MS = 12;
+/**
+ * Decode steps per decodeSampled call (one submit, one readback). A row that ends early leaves
+ * the rest of the call at the cost of a dispatch whose workgroup returns at once.
+ */
+const SAMPLED_STEPS = 32;
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
@@ -222,6 +227,33 @@ export class TinyMathModel implements LanguageModel {
       if (tag !== undefined) banned.push(tag);
       const order = new Int32Array(V);
       const probs = new Float64Array(V);
+      const piece = (id: number): string => this.model.tokenizer.piece(id);
+      /**
+       * Take a sampled token into row r's completion. `length` is the row's length in the batch
+       * (the token not yet fed). True when the row goes on, i.e. the token is to be fed.
+       */
+      const accept = (r: number, token: number, logprob: number, length: number): boolean => {
+        const s = rows[r]!;
+        s.generated++;
+        if (request.logprobs) s.logprobs.push(logprob);
+        if (token === eos) {
+          s.finish = 'eos';
+          return false;
+        }
+        const before = s.text.length;
+        s.text += piece(token);
+        const stopAt = findStop(s.text, before, stops);
+        if (stopAt >= 0) {
+          s.text = s.text.slice(0, stopAt);
+          s.finish = 'stop';
+          return false;
+        }
+        if (s.generated >= maxTokens || length >= maxLength) {
+          s.finish = 'length';
+          return false;
+        }
+        return true;
+      };
       let lastYield = now();
       for (;;) {
         if (signal?.aborted) break;
@@ -236,26 +268,26 @@ export class TinyMathModel implements LanguageModel {
           // level-7 generator puts about 1% on ending at once.
           if (s.generated === 0) current[r * V + eos] = -Infinity;
           const token = sampleToken(current, r * V, V, temperature, topP, s.rng, order, probs);
-          s.generated++;
-          if (request.logprobs) s.logprobs.push(current[r * V + token]! - lse);
-          if (token === eos) {
-            s.finish = 'eos';
-            return;
-          }
-          const before = s.text.length;
-          s.text += this.model.tokenizer.piece(token);
-          const stopAt = findStop(s.text, before, stops);
-          if (stopAt >= 0) {
-            s.text = s.text.slice(0, stopAt);
-            s.finish = 'stop';
-          } else if (s.generated >= maxTokens || batch.length(r) >= maxLength) {
-            s.finish = 'length';
-          } else {
+          if (accept(r, token, current[r * V + token]! - lse, batch.length(r))) {
             feedRows.push(r);
             feedTokens.push(token);
           }
         });
         if (feedRows.length === 0) break;
+        if (batch.decodeSampled) {
+          // The GPU samples too: many steps per submit, no logits read back (see decodeSampled).
+          await this.sampleOnDevice(
+            batch,
+            request,
+            rows,
+            stops,
+            banned,
+            feedRows,
+            feedTokens,
+            accept,
+          );
+          break;
+        }
         const out = await batch.step(feedRows, feedTokens);
         feedRows.forEach((r, i) => current.set(out.subarray(i * V, (i + 1) * V), r * V));
         if (backend.name === 'cpu' && now() - lastYield > YIELD_EVERY_MS) {
@@ -267,6 +299,63 @@ export class TinyMathModel implements LanguageModel {
       publish();
     } finally {
       batch.release();
+    }
+  }
+
+  /**
+   * Continue rows `feedRows` (each feeding `feedTokens[i]` first) with the batch's
+   * decodeSampled until every row has finished or the run is aborted. Each returned token goes
+   * through `accept` in order, as if sampled here; the rows' Rng states follow the device's draws.
+   */
+  private async sampleOnDevice(
+    batch: BatchHandle,
+    request: GenerateRequest,
+    states: readonly RowState[],
+    stops: readonly string[],
+    banned: readonly number[],
+    feedRows: readonly number[],
+    feedTokens: readonly number[],
+    accept: (r: number, token: number, logprob: number, length: number) => boolean,
+  ): Promise<void> {
+    const { tokenizer, eosTokenId: eos } = this.model;
+    // One-token stop strings end a row on the device; longer ones are found by `accept`.
+    const endTokens = [eos];
+    for (const stop of stops) {
+      const id = tokenizer.idOf(stop);
+      if (id !== undefined && tokenizer.piece(id) === stop) endTokens.push(id);
+    }
+    let feed = feedRows.map((r, i) => ({ r, token: feedTokens[i]! }));
+    while (feed.length > 0 && !request.signal?.aborted) {
+      const budgets = feed.map(({ r }) => request.maxTokens - states[r]!.generated);
+      const steps = Math.min(SAMPLED_STEPS, Math.max(...budgets));
+      const lengths = feed.map(({ r }) => batch.length(r));
+      const got = await batch.decodeSampled!({
+        rows: feed.map((f) => f.r),
+        tokens: feed.map((f) => f.token),
+        rngStates: feed.map(({ r }) => states[r]!.rng.current),
+        budgets,
+        steps,
+        temperature: request.temperature,
+        topP: request.topP,
+        banned,
+        endTokens,
+      });
+      const next: typeof feed = [];
+      feed.forEach(({ r }, i) => {
+        const count = got.counts[i]!;
+        let goesOn = true;
+        for (let k = 0; k < count && goesOn; k++) {
+          if (request.temperature > 0) states[r]!.rng.skip(1);
+          const token = got.tokens[i * steps + k]!;
+          goesOn = accept(r, token, got.logprobs[i * steps + k]!, lengths[i]! + k + 1);
+          if (goesOn && k === count - 1) {
+            if (count < steps)
+              throw new Error(`TinyMath: the GPU ended row ${r} where the sampler goes on`);
+            next.push({ r, token });
+          }
+        }
+      });
+      feed = next;
     }
   }
 }

@@ -185,6 +185,124 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     gpuBackend.dispose();
   });
 
+  it('sampling on the GPU (decodeSampled) gives the completions of sampling the same logits on the host', async () => {
+    const e = parseExport(
+      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 48, scale: 0.8 }, 9),
+    );
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
+    // The same backend with decodeSampled hidden: the model reads logits back every step.
+    const hostSampled: DecoderBackend = {
+      name: 'webgpu',
+      config: gpuBackend.config,
+      dispatchesPerStep: gpuBackend.dispatchesPerStep,
+      maxBatchSize: (n) => gpuBackend.maxBatchSize(n),
+      dispose: () => undefined,
+      createBatch: async (n, maxLength) => {
+        const b = await gpuBackend.createBatch(n, maxLength);
+        return {
+          batchSize: b.batchSize,
+          maxLength: b.maxLength,
+          length: (r) => b.length(r),
+          step: (rows, tokens) => b.step(rows, tokens),
+          prefill: (rows, tokens, positions) => b.prefill(rows, tokens, positions),
+          fork: (source, targets) => b.fork(source, targets),
+          release: () => b.release(),
+        };
+      },
+    };
+    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+    const prompts = ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:7\n', 'Q:5,+3\n', 'Q:90,-4,+1\n'];
+    let tokens = 0;
+    let stopped = 0;
+    // Sampled at temperature 1 and 0.7 with top-p, greedy, with one-token and longer stop
+    // strings, and with a cap longer than one call's steps: every reason to end a row.
+    for (const request of [
+      { maxTokens: 40, temperature: 1, topP: 1, seed: 3, stop: ['\n'] },
+      { maxTokens: 45, temperature: 0.7, topP: 0.8, seed: 4, stop: ['+1', '='] },
+      { maxTokens: 9, temperature: 1.3, topP: 0.95, seed: 5 },
+      { maxTokens: 40, temperature: 0, topP: 1, seed: 6, stop: ['\n'] },
+    ]) {
+      const full = { ...request, prompts, logprobs: true };
+      const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(full);
+      const onHost = await new TinyMathModel(e, source(hostSampled)).generate(full);
+      onGpu.forEach((c, i) => {
+        const h = onHost[i]!;
+        expect({ text: c.text, finish: c.finishReason, n: c.completionTokens }).toEqual({
+          text: h.text,
+          finish: h.finishReason,
+          n: h.completionTokens,
+        });
+        expect(c.tokenLogprobs!.length).toBe(h.tokenLogprobs!.length);
+        c.tokenLogprobs!.forEach((lp, k) => expect(lp).toBeCloseTo(h.tokenLogprobs![k]!, 4));
+        tokens += c.completionTokens;
+        if (c.finishReason === 'stop') stopped++;
+      });
+    }
+    // The requests did exercise long runs and stops.
+    expect(tokens).toBeGreaterThan(200);
+    expect(stopped).toBeGreaterThan(2);
+    gpuBackend.dispose();
+  });
+
+  it('decodeSampled ends rows at their budget and at the batch length, and rejects bad requests', async () => {
+    const e = parseExport(
+      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 40, scale: 0.5 }, 12),
+    );
+    const backend = await WebGpuBackend.create(device, e.config, e.weights);
+    const batch = await backend.createBatch(3, 12);
+    const ids = e.tokenizer.encode('Q:12,+3\n');
+    await batch.prefill([0, 1, 2], [ids.slice(0, 3), ids.slice(0, 5), ids.slice(0, 2)]);
+    const request = {
+      rows: [0, 1, 2],
+      tokens: [ids[3]!, ids[5]!, ids[2]!],
+      rngStates: [1, 2, 3],
+      budgets: [4, 40, 40],
+      steps: 20,
+      temperature: 1,
+      topP: 1,
+      banned: [],
+      endTokens: [],
+    };
+    const got = await batch.decodeSampled!(request);
+    // Row 0 spends its budget of 4; rows 1 and 2 stop when the batch's 12 slots are full.
+    expect([...got.counts]).toEqual([4, 7, 10]);
+    expect([0, 1, 2].map((r) => batch.length(r))).toEqual([7, 12, 12]);
+    for (let i = 0; i < 3; i++)
+      for (let k = 0; k < got.counts[i]!; k++) {
+        expect(got.tokens[i * 20 + k]).toBeGreaterThanOrEqual(0);
+        expect(got.tokens[i * 20 + k]).toBeLessThan(e.config.vocabSize);
+        expect(got.logprobs[i * 20 + k]).toBeLessThanOrEqual(0);
+      }
+    await expect(
+      batch.decodeSampled!({ ...request, rows: [1], tokens: [3], rngStates: [1], budgets: [1] }),
+    ).rejects.toThrow(/past the batch's maximum length/);
+    await expect(
+      batch.decodeSampled!({ ...request, rows: [0], tokens: [3], rngStates: [1], budgets: [0] }),
+    ).rejects.toThrow(/budget/);
+    await expect(
+      batch.decodeSampled!({
+        ...request,
+        rows: [0],
+        tokens: [3],
+        rngStates: [1],
+        budgets: [1],
+        steps: 0,
+      }),
+    ).rejects.toThrow(/steps/);
+    await expect(
+      batch.decodeSampled!({
+        ...request,
+        rows: [0],
+        tokens: [3],
+        rngStates: [1],
+        budgets: [1],
+        banned: [999],
+      }),
+    ).rejects.toThrow(/outside the vocabulary/);
+    batch.release();
+    backend.dispose();
+  });
+
   it('repeating the last decode kernel (the benchmark) leaves the batch state unchanged', async () => {
     const e = parseExport(
       syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 31),

@@ -2,18 +2,34 @@
 /**
  * The WebGPU backend: the kernels of kernels.ts over one packed f32 weight buffer and a KV
  * cache per batch. A decode step is one compute dispatch plus one readback of the logits;
- * a prefill is two dispatches per layer. Works in the page, in a Web Worker and in Node (Dawn).
+ * with decodeSampled the kernel also samples, so many steps share one submit and one readback.
+ * A prefill is two dispatches per layer. Works in the page, in a Web Worker and in Node (Dawn).
  */
 import {
   BackendLostError,
+  MAX_SAMPLED_STEPS,
   checkFeed,
   feedPositions,
   type BatchHandle,
   type DecoderBackend,
+  type SampledDecodeRequest,
+  type SampledDecodeResult,
   type TinyMathConfig,
 } from './backend';
 import type { TinyMathWeights } from './format';
-import { WORKGROUP, scoreTile, tinyMathWgsl, weightLayout, workgroupBytes } from './kernels';
+import {
+  SAMPLER_BANNED,
+  SAMPLER_BINDING,
+  SAMPLER_END,
+  SAMPLER_HEADER_WORDS,
+  SAMPLER_JOB_WORDS,
+  SAMPLER_MAX_VOCAB,
+  WORKGROUP,
+  scoreTile,
+  tinyMathWgsl,
+  weightLayout,
+  workgroupBytes,
+} from './kernels';
 
 // Numeric flags, so that nothing depends on the GPUBufferUsage / GPUMapMode globals (absent in Node).
 const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
@@ -92,6 +108,8 @@ export class WebGpuBackend implements DecoderBackend {
       prefillB: GPUComputePipeline;
       /** conf_logits, conf_inject, conf_keep (kernels.ts), for a model with the confidence input. */
       confidence: [GPUComputePipeline, GPUComputePipeline, GPUComputePipeline] | null;
+      /** decode_sample and its own layout (null for a model with the confidence input). */
+      sampled: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } | null;
     },
   ) {
     this.dispatchesPerStep = pipelines.confidence ? 2 * config.nLayer + 3 : 1;
@@ -144,26 +162,48 @@ export class WebGpuBackend implements DecoderBackend {
         { binding: 8, visibility: 4, buffer: storage(false) },
       ],
     });
+    // decode_sample uses only these bindings; its sampler buffer would take the other kernels'
+    // layout past the 8 storage buffers per stage that every device allows.
+    const sampledLayout =
+      config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB
+        ? null
+        : device.createBindGroupLayout({
+            entries: [
+              { binding: 0, visibility: 4, buffer: storage(true) },
+              { binding: 1, visibility: 4, buffer: storage(false) },
+              { binding: 2, visibility: 4, buffer: storage(false) },
+              { binding: 6, visibility: 4, buffer: storage(false) },
+              { binding: 7, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } },
+              { binding: SAMPLER_BINDING, visibility: 4, buffer: storage(false) },
+            ],
+          });
     const code = tinyMathWgsl(config, tile);
     const module = device.createShaderModule({ code, label: 'tinymath' });
-    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    const make = (entryPoint: string): Promise<GPUComputePipeline> =>
+    const make = (entryPoint: string, bindGroupLayout = layout): Promise<GPUComputePipeline> =>
       device
-        .createComputePipelineAsync({ layout: pipelineLayout, compute: { module, entryPoint } })
+        .createComputePipelineAsync({
+          layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
+          compute: { module, entryPoint },
+        })
         .catch((e: Error) => {
           throw new Error(
             `WebGPU: compiling the TinyMath kernel "${entryPoint}" failed: ${e.message}`,
           );
         });
-    const [decode, prefillA, prefillB] = await Promise.all([
+    const [decode, prefillA, prefillB, sampledPipeline] = await Promise.all([
       make('decode'),
       make('prefill_a'),
       make('prefill_b'),
+      sampledLayout ? make('decode_sample', sampledLayout) : null,
     ]);
     const confidence = config.confidence
       ? await Promise.all([make('conf_logits'), make('conf_inject'), make('conf_keep')])
       : null;
-    const pipelines = { decode, prefillA, prefillB, confidence };
+    const sampled =
+      sampledLayout && sampledPipeline
+        ? { pipeline: sampledPipeline, layout: sampledLayout }
+        : null;
+    const pipelines = { decode, prefillA, prefillB, confidence, sampled };
     const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines);
     void device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
@@ -242,6 +282,14 @@ class GpuBatch implements BatchHandle {
   private logits: GPUBuffer | null = null;
   private staging: GPUBuffer | null = null;
   private bindGroup: GPUBindGroup | null = null;
+  /** decodeSampled's buffer (kernels.ts, SAMPLER_*), its readback and its bind group. */
+  private sampler: {
+    buffer: GPUBuffer;
+    staging: GPUBuffer;
+    bindGroup: GPUBindGroup;
+    jobs: number;
+    steps: number;
+  } | null = null;
   private released = false;
   private busy = false;
 
@@ -307,6 +355,10 @@ class GpuBatch implements BatchHandle {
     const device = this.backend.device;
     const { nEmbd: D, vocabSize: V } = this.backend.config;
     for (const b of [this.jobs, this.xbuf, this.qbuf, this.logits, this.staging]) b?.destroy();
+    // The sampler's bind group holds the old logits buffer: make it again when next needed.
+    this.sampler?.buffer.destroy();
+    this.sampler?.staging.destroy();
+    this.sampler = null;
     const n = Math.max(jobs, this.capacity * 2);
     [this.jobs, this.xbuf, this.qbuf, this.logits, this.staging] = await checked(
       device,
@@ -475,6 +527,145 @@ class GpuBatch implements BatchHandle {
     return (performance.now() - start) / repeats;
   }
 
+  async decodeSampled(request: SampledDecodeRequest): Promise<SampledDecodeResult> {
+    this.checkLive();
+    const sampled = this.backend.pipelines.sampled;
+    if (!sampled) throw new Error('TinyMath batch: this model cannot sample on the GPU');
+    const { rows, tokens, rngStates, budgets, steps, temperature, topP } = request;
+    const { vocabSize: V, nLayer } = this.backend.config;
+    const J = rows.length;
+    if (tokens.length !== J || rngStates.length !== J || budgets.length !== J)
+      throw new Error(
+        'TinyMath batch: decodeSampled needs one token, Rng state and budget per row',
+      );
+    if (!Number.isInteger(steps) || steps < 1 || steps > MAX_SAMPLED_STEPS)
+      throw new Error(`TinyMath batch: steps must be in 1..${MAX_SAMPLED_STEPS} (got ${steps})`);
+    checkFeed(
+      this,
+      rows,
+      rows.map(() => 1),
+      V,
+      tokens.map((t) => [t]),
+    );
+    for (const b of budgets)
+      if (!Number.isInteger(b) || b < 1)
+        throw new Error(`TinyMath batch: a row's budget must be a positive integer (got ${b})`);
+    for (const t of [...request.banned, ...request.endTokens])
+      if (!Number.isInteger(t) || t < 0 || t >= V)
+        throw new Error(`TinyMath batch: token id ${t} is outside the vocabulary`);
+    const output = {
+      tokens: new Int32Array(J * steps),
+      logprobs: new Float32Array(J * steps),
+      counts: new Int32Array(J),
+    };
+    if (J === 0) return output;
+    this.busy = true;
+    try {
+      const device = this.backend.device;
+      const sampler = await this.ensureSampler(J, steps);
+      const jobsAt = SAMPLER_HEADER_WORDS + V;
+      const outAt = jobsAt + SAMPLER_JOB_WORDS * J;
+      const words = new Uint32Array(outAt);
+      const asFloat = new Float32Array(words.buffer, 0, 2);
+      asFloat[0] = temperature;
+      asFloat[1] = topP;
+      words[2] = outAt;
+      for (const t of request.banned) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_BANNED;
+      for (const t of request.endTokens) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_END;
+      rows.forEach((row, i) => {
+        words.set(
+          [row, this.lengths[row]!, tokens[i]!, this.next[row]!, rngStates[i]! >>> 0, budgets[i]!],
+          jobsAt + SAMPLER_JOB_WORDS * i,
+        );
+      });
+      device.queue.writeBuffer(sampler.buffer, 0, words);
+      if (this.paramsJobs !== J) {
+        const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
+        for (let l = 0; l < nLayer; l++)
+          params.set([l, J, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
+        device.queue.writeBuffer(this.params, 0, params);
+        this.paramsJobs = J;
+      }
+      this.lastDecodeJobs = 0;
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(sampled.pipeline);
+      pass.setBindGroup(0, sampler.bindGroup, [0]);
+      const [gx, gy] = jobGrid(J);
+      for (let s = 0; s < steps; s++) pass.dispatchWorkgroups(gx, gy);
+      pass.end();
+      const bytes = 4 * (outAt - jobsAt + 2 * J * steps);
+      encoder.copyBufferToBuffer(sampler.buffer, 4 * jobsAt, sampler.staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      try {
+        await sampler.staging.mapAsync(MAP_READ, 0, bytes);
+      } catch (e) {
+        this.backend.assertUsable();
+        throw lostError(`reading the sampled tokens back failed (${(e as Error).message})`);
+      }
+      const got = new Uint32Array(sampler.staging.getMappedRange(0, bytes).slice(0));
+      sampler.staging.unmap();
+      const gotFloat = new Float32Array(got.buffer);
+      const out0 = outAt - jobsAt;
+      rows.forEach((row, i) => {
+        const count = got[SAMPLER_JOB_WORDS * i + 7]!;
+        output.counts[i] = count;
+        for (let s = 0; s < count; s++) {
+          const at = out0 + 2 * (s * J + i);
+          output.tokens[i * steps + s] = got[at]!;
+          output.logprobs[i * steps + s] = gotFloat[at + 1]!;
+        }
+        // Every sample but the last was fed back, and the first token was fed too.
+        this.lengths[row]! += count;
+        this.next[row]! += count;
+      });
+      return output;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async ensureSampler(
+    jobs: number,
+    steps: number,
+  ): Promise<NonNullable<GpuBatch['sampler']>> {
+    const have = this.sampler;
+    if (have && have.jobs >= jobs && have.steps >= steps) return have;
+    have?.buffer.destroy();
+    have?.staging.destroy();
+    this.sampler = null;
+    const V = this.backend.config.vocabSize;
+    const J = Math.max(jobs, have?.jobs ?? 0);
+    const S = Math.max(steps, have?.steps ?? 0);
+    const words = SAMPLER_HEADER_WORDS + V + SAMPLER_JOB_WORDS * J + 2 * J * S;
+    const device = this.backend.device;
+    const [buffer, staging] = await checked(device, 'allocating the sampler', () => [
+      device.createBuffer({
+        size: 4 * words,
+        usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
+        label: 'sampler',
+      }),
+      device.createBuffer({
+        size: 4 * words,
+        usage: USAGE.MAP_READ | USAGE.COPY_DST,
+        label: 'sampler readback',
+      }),
+    ]);
+    const bindGroup = device.createBindGroup({
+      layout: this.backend.pipelines.sampled!.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.backend.weightBuffer } },
+        { binding: 1, resource: { buffer: this.keys } },
+        { binding: 2, resource: { buffer: this.values } },
+        { binding: 6, resource: { buffer: this.logits! } },
+        { binding: 7, resource: { buffer: this.params, size: 16 } },
+        { binding: SAMPLER_BINDING, resource: { buffer } },
+      ],
+    });
+    this.sampler = { buffer, staging, bindGroup, jobs: J, steps: S };
+    return this.sampler;
+  }
+
   async fork(source: number, targets: readonly number[]): Promise<void> {
     this.checkLive();
     const { nLayer, nEmbd: D } = this.backend.config;
@@ -561,6 +752,8 @@ class GpuBatch implements BatchHandle {
       this.qbuf,
       this.logits,
       this.staging,
+      this.sampler?.buffer,
+      this.sampler?.staging,
     ])
       b?.destroy();
   }
