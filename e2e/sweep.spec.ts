@@ -48,6 +48,9 @@ test('a short sweep runs with progress, plots, can be cancelled, and survives a 
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(status).toHaveAttribute('data-status', 'running');
   await expect(status).toContainText(/Running: [1-9]\d* \/ \d+/, { timeout: 60_000 });
+  // On the CPU path a sweep is split over as many workers as the machine has cores (up to 8).
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores >= 2) await expect(status).toContainText(/ · \d workers/);
   await page.getByRole('button', { name: 'Cancel sweep' }).click();
   await expect(status).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
   const doneText = (await status.textContent()) ?? '';

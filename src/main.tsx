@@ -5,6 +5,7 @@ import { AppController, browserEnv } from './app/controller';
 import { ControllerContext } from './app/controllerContext';
 import { indexedDbSweepStore } from './app/sweepStore';
 import { startEngineWorker } from './app/worker/client';
+import { shardedSweeps, sweepWorkerBudget } from './app/worker/shardedSweeps';
 import { createAppStore } from './store/appStore';
 import { AppStoreContext } from './store/react';
 import { settingsFromHash } from './store/settings';
@@ -15,12 +16,12 @@ if (!root) throw new Error('ttc-lab: #root element missing from index.html');
 
 // One store, one worker and one controller for the page's lifetime; the URL decides the first run.
 const store = createAppStore(settingsFromHash(window.location.hash));
-const controller = new AppController(
-  store,
-  startEngineWorker(),
-  browserEnv(),
-  indexedDbSweepStore(),
-);
+// Sweeps on TinyMath's CPU path split their problems over helper workers (shardedSweeps.ts).
+const engine = shardedSweeps(startEngineWorker(), {
+  workers: sweepWorkerBudget(navigator.hardwareConcurrency),
+  startHelper: () => startEngineWorker('ttc-lab-sweep-helper'),
+});
+const controller = new AppController(store, engine, browserEnv(), indexedDbSweepStore());
 
 createRoot(root).render(
   <StrictMode>

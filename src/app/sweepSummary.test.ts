@@ -23,7 +23,7 @@ const request: SweepRequest = {
   seed: 4,
 };
 
-async function sweepRecords(): Promise<SweepRecord[]> {
+async function sweepRecords(shard?: { index: number; count: number }): Promise<SweepRecord[]> {
   const messages: FromWorker[] = [];
   const handler = createWorkerHandler({
     post: (m) => messages.push(m),
@@ -39,7 +39,13 @@ async function sweepRecords(): Promise<SweepRecord[]> {
     },
   });
   handler.handle({ type: 'load-models', baseUrl: 'u', backend: 'cpu', dataBaseUrl: 'http://x/' });
-  handler.handle({ type: 'start-sweep', sweepId: 's', request, completed: [] });
+  handler.handle({
+    type: 'start-sweep',
+    sweepId: 's',
+    request,
+    completed: [],
+    ...(shard ? { shard } : {}),
+  });
   await handler.idle();
   return messages.flatMap((m) => (m.type === 'sweep-record' ? [m.record] : []));
 }
@@ -81,6 +87,33 @@ describe('summarizeForPlot', () => {
       const m = /^Bin \d · pass@1 ([\d.]+)(?:–([\d.]+))?$/.exec(b.label);
       expect(m, b.label).not.toBeNull();
       if (m![2] !== undefined) expect(m![2]).not.toBe(m![1]);
+    }
+  });
+
+  it('a sweep split over workers gives the records and the summary of one worker', async () => {
+    const whole = await sweepRecords();
+    const parts = [
+      await sweepRecords({ index: 0, count: 2 }),
+      await sweepRecords({ index: 1, count: 2 }),
+    ];
+    // Each part has every unit of its problems, and only those: problems 0, 2, 4 and 1, 3, 5.
+    const problemsOf = (rs: SweepRecord[]) => [...new Set(rs.map((r) => r.problemId))];
+    const order = problemsOf(whole);
+    expect(problemsOf(parts[0]!)).toEqual([order[0], order[2], order[4]]);
+    expect(problemsOf(parts[1]!)).toEqual([order[1], order[3], order[5]]);
+    const byKey = (rs: SweepRecord[]) =>
+      new Map(
+        rs.map((r) => [
+          r.kind === 'pool' ? `${r.problemId}/pool` : `${r.problemId}/${r.settingId}/${r.budget}`,
+          r,
+        ]),
+      );
+    expect(byKey([...parts[1]!, ...parts[0]!])).toEqual(byKey(whole));
+    // The second worker's records arrive first: the summary reads them in the plan's order.
+    for (const binning of ['overall', 'oracle'] as const) {
+      expect(summarizeForPlot(request, [...parts[1]!, ...parts[0]!], binning)).toEqual(
+        summarizeForPlot(request, whole, binning),
+      );
     }
   });
 

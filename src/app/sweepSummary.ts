@@ -7,7 +7,8 @@ import type { SweepSetting } from '../engine/sweep/runner';
 import type { StrategyKind } from '../engine/types';
 import type { SweepBin, SweepPlotSummary, SweepPoint } from '../views/sweep/types';
 import type { SweepRecord, SweepRequest } from '../store/sweepTypes';
-import { sweepBudgets, sweepSettings, type SearchPlan } from './sweepPlan';
+import { sweepBudgets, sweepProblems, sweepSettings, type SearchPlan } from './sweepPlan';
+import { taskEntry } from './tasks';
 
 import type { Binning } from '../store/slices/sweepSlice';
 
@@ -97,6 +98,25 @@ export function plotSummaryOf(
 }
 
 /**
+ * The records in the order of the sweep's problems. The summary takes problems in the order it
+ * first meets them (its cross-validation folds follow that order), and a sweep split over
+ * several workers delivers them in whatever order the workers finish. Records of a problem not
+ * in the plan, or of a task whose problems are not loaded in the page, keep their order.
+ */
+function inPlanOrder(request: SweepRequest, records: readonly SweepRecord[]): SweepRecord[] {
+  let entry;
+  try {
+    entry = taskEntry(request.taskId);
+  } catch {
+    return [...records];
+  }
+  if (!entry.isReady()) return [...records];
+  const rank = new Map(sweepProblems(request).map((p, i) => [p.id, i]));
+  const at = (r: SweepRecord) => rank.get(r.problemId) ?? rank.size;
+  return [...records].sort((a, b) => at(a) - at(b));
+}
+
+/**
  * The plot's summary of the records so far, or null when nothing can be plotted yet.
  * @param request the sweep's settings (problem set, strategies, N_max)
  * @param records the completed records
@@ -109,7 +129,7 @@ export function summarizeForPlot(
 ): SweepPlotSummary | null {
   if (!records.some((r) => r.kind === 'result')) return null;
   const settings = sweepSettings(request);
-  const summary = summarizeSweep(records, {
+  const summary = summarizeSweep(inPlanOrder(request, records), {
     settings,
     budgets: sweepBudgets(request.nMax),
     seed: request.seed,

@@ -10,11 +10,14 @@ export interface EngineChannel {
   terminate(): void;
 }
 
-/** Start the engine worker (a module worker bundled by Vite). */
-export function startEngineWorker(): EngineChannel {
+/**
+ * Start an engine worker (a module worker bundled by Vite).
+ * @param name shown in the browser's developer tools (sweep helpers are named apart)
+ */
+export function startEngineWorker(name = 'ttc-lab-engine'): EngineChannel {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), {
     type: 'module',
-    name: 'ttc-lab-engine',
+    name,
   });
   const listeners = new Set<(message: FromWorker) => void>();
   const emit = (message: FromWorker) => listeners.forEach((l) => l(message));

@@ -219,7 +219,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     // The runner takes the active models as it starts (synchronously), so this is the truth.
     currentSweep = { sweepId, onWebLLM: webllm !== null };
     track(
-      sweeps.start(sweepId, message.request, message.completed).finally(() => {
+      sweeps.start(sweepId, message.request, message.completed, message.shard).finally(() => {
         if (currentSweep?.sweepId === sweepId) currentSweep = null;
       }),
     );

@@ -6,9 +6,16 @@ import type { RunStatus, TraceEvent } from '../../engine/trace/events';
 import type { Problem, StrategyConfig } from '../../engine/types';
 import type { WebLLMModelInfo, WebLLMSpeedReport } from '../../runtime/webllm/model';
 import type { VerifierChoice } from '../../store/settings';
+import type { SweepWork } from '../../engine/sweep/runner';
 import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+
+/** One of `count` parts of a sweep's problems: those at `index`, `index + count`, ... */
+export interface SweepShard {
+  index: number;
+  count: number;
+}
 
 /** One run, as the page asks for it. The worker owns the model objects; the page sends ids. */
 export interface RunRequest {
@@ -38,8 +45,17 @@ export type ToWorker =
   /** Start a run; a run still going is cancelled first (one live run at a time). */
   | { type: 'start-run'; runId: string; request: RunRequest }
   | { type: 'cancel-run'; runId: string }
-  /** Start (or resume, skipping `completed`) a budget sweep. */
-  | { type: 'start-sweep'; sweepId: string; request: SweepRequest; completed: SweepRecord[] }
+  /**
+   * Start (or resume, skipping `completed`) a budget sweep; with `shard`, only problems `index`,
+   * `index + count`, ... of its plan (the other shards run in other workers: shardedSweeps.ts).
+   */
+  | {
+      type: 'start-sweep';
+      sweepId: string;
+      request: SweepRequest;
+      completed: SweepRecord[];
+      shard?: SweepShard;
+    }
   | { type: 'cancel-sweep'; sweepId: string };
 
 export type FromWorker =
@@ -58,7 +74,17 @@ export type FromWorker =
   | { type: 'run-events'; runId: string; events: TraceEvent[] }
   /** Sent after the run's last events; `error` when the run could not even produce a trace. */
   | { type: 'run-ended'; runId: string; status: RunStatus; error?: string }
-  | { type: 'sweep-progress'; sweepId: string; done: number; total: number; message: string }
+  | {
+      type: 'sweep-progress';
+      sweepId: string;
+      done: number;
+      total: number;
+      message: string;
+      /** The unit being worked on, in words ('' when none). */
+      item?: string;
+      /** Work weights done and to do (engine/sweep/runner.ts), for a time-left over shards. */
+      work?: SweepWork;
+    }
   | { type: 'sweep-record'; sweepId: string; record: SweepRecord }
   | {
       type: 'sweep-ended';

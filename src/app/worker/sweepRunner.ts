@@ -16,11 +16,16 @@ import {
 } from '../sweepPlan';
 import { taskEntry } from '../tasks';
 import { verifierFor, type LoadedModels } from './models';
-import { errorMessage, type FromWorker } from './protocol';
+import { errorMessage, type FromWorker, type SweepShard } from './protocol';
 
 export interface SweepRunner {
   /** Run (or resume: `completed` records are skipped) a sweep until done or cancelled. */
-  start(sweepId: string, request: SweepRequest, completed: SweepRecord[]): Promise<void>;
+  start(
+    sweepId: string,
+    request: SweepRequest,
+    completed: SweepRecord[],
+    shard?: SweepShard,
+  ): Promise<void>;
   cancel(sweepId: string): void;
 }
 
@@ -40,6 +45,7 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
     request: SweepRequest,
     completed: SweepRecord[],
     signal: AbortSignal,
+    shard: SweepShard | undefined,
   ) {
     const models = await deps.models();
     const entry = taskEntry(request.taskId);
@@ -54,7 +60,7 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
     });
     const t0 = performance.now();
     for await (const event of runSweep({
-      problems: sweepProblems(request),
+      problems: sweepProblems(request).filter((_, i) => !shard || i % shard.count === shard.index),
       budgets: sweepBudgets(request.nMax),
       settings: sweepSettings(request),
       backend,
@@ -76,6 +82,8 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
           done: event.done,
           total: event.total,
           message: [what, left].filter(Boolean).join(' · '),
+          item: what,
+          work: event.work,
         });
       } else {
         deps.post({
@@ -84,6 +92,8 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
           done: event.done,
           total: event.total,
           message: '',
+          item: '',
+          work: event.work,
         });
         return event.aborted ? 'cancelled' : 'completed';
       }
@@ -92,12 +102,12 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
   }
 
   return {
-    async start(sweepId, request, completed) {
+    async start(sweepId, request, completed, shard) {
       current?.controller.abort();
       const controller = new AbortController();
       current = { sweepId, controller };
       try {
-        const status = await run(sweepId, request, completed, controller.signal);
+        const status = await run(sweepId, request, completed, controller.signal, shard);
         deps.post({ type: 'sweep-ended', sweepId, status });
       } catch (e) {
         const status = controller.signal.aborted ? 'cancelled' : 'error';
