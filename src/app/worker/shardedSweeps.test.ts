@@ -191,6 +191,48 @@ describe('shardedSweeps', () => {
     }
   });
 
+  it('a sweep asked for before the models are ready (a reload resuming it) waits for them', () => {
+    const engine = new FakeChannel();
+    const helpers: FakeChannel[] = [];
+    const channel = shardedSweeps(engine, {
+      workers: 2,
+      startHelper: () => {
+        const h = new FakeChannel();
+        helpers.push(h);
+        return h;
+      },
+    });
+    const seen: FromWorker[] = [];
+    channel.subscribe((m) => seen.push(m));
+    channel.post(load);
+    const start: ToWorker = { type: 'start-sweep', sweepId: 's1', request, completed: [] };
+    channel.post(start);
+    expect(engine.posted).toEqual([load]);
+    engine.send(ready('cpu'));
+    expect(helpers).toHaveLength(1);
+    expect(engine.posted.at(-1)).toEqual({ ...start, shard: { index: 0, count: 2 } });
+
+    // Cancelled while held: it ends at once, and nothing starts when the models come.
+    const waiting = new FakeChannel();
+    const third = shardedSweeps(waiting, { workers: 2, startHelper: () => new FakeChannel() });
+    const thirdSeen: FromWorker[] = [];
+    third.subscribe((m) => thirdSeen.push(m));
+    third.post(load);
+    third.post(start);
+    third.post({ type: 'cancel-sweep', sweepId: 's1' });
+    expect(thirdSeen).toEqual([{ type: 'sweep-ended', sweepId: 's1', status: 'cancelled' }]);
+    waiting.send(ready('cpu'));
+    expect(waiting.posted).toEqual([load]);
+    // After a failed load the engine gets it whole (and answers with the error).
+    const fresh = new FakeChannel();
+    const other = shardedSweeps(fresh, { workers: 2, startHelper: () => new FakeChannel() });
+    other.post(load);
+    other.post(start);
+    fresh.send({ type: 'models-failed', error: 'no network' });
+    expect(fresh.posted.at(-1)).toEqual(start);
+    expect(seen).toEqual([ready('cpu')]);
+  });
+
   it('a GPU that fails over to the CPU makes later sweeps split', () => {
     const { engine, helpers, channel, start } = setup(2, 'webgpu');
     engine.send({ type: 'models-notice', notice: 'WebGPU failed; on the CPU now' });

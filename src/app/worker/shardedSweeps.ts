@@ -60,6 +60,8 @@ export function shardedSweeps(engine: EngineChannel, options: ShardOptions): Eng
   let onWebLLM = false;
   let backend: 'cpu' | 'webgpu' | null = null;
   let active: ShardedSweep | null = null;
+  /** A sweep asked for before the models were ready (a reload resuming one): held until then. */
+  let held: Extract<ToWorker, { type: 'start-sweep' }> | null = null;
 
   const stop = (sweep: ShardedSweep) => {
     sweep.unsubscribe.forEach((u) => u());
@@ -145,6 +147,12 @@ export function shardedSweeps(engine: EngineChannel, options: ShardOptions): Eng
     if (message.type === 'models-ready') backend = message.backend;
     // A notice after loading means the GPU failed and TinyMath now runs on the CPU.
     if (message.type === 'models-notice') backend = 'cpu';
+    if (held && (message.type === 'models-ready' || message.type === 'models-failed')) {
+      const start_ = held;
+      held = null;
+      // After a failed load the engine worker answers the sweep with the error itself.
+      if (!startSharded(start_)) engine.post(start_);
+    }
     const sweep = active;
     if (sweep && 'sweepId' in message && message.sweepId === sweep.sweepId) {
       fromShard(sweep, 0, message as SweepMessage);
@@ -189,6 +197,15 @@ export function shardedSweeps(engine: EngineChannel, options: ShardOptions): Eng
     if (sweep.error !== null) cancelAll(sweep);
   };
 
+  /** Start `message` over several workers if it should be; false when it stays whole. */
+  const startSharded = (message: Extract<ToWorker, { type: 'start-sweep' }>): boolean => {
+    const { request } = message;
+    const count = sweepWorkers(options.workers, request.levels.length * request.problemsPerLevel);
+    if (count < 2 || onWebLLM || backend !== 'cpu' || !load) return false;
+    start(message, count);
+    return true;
+  };
+
   return {
     post(message, transfer) {
       switch (message.type) {
@@ -201,18 +218,22 @@ export function shardedSweeps(engine: EngineChannel, options: ShardOptions): Eng
         case 'use-tinymath':
           onWebLLM = false;
           break;
-        case 'start-sweep': {
+        case 'start-sweep':
           // A new sweep replaces the one in progress (the engine worker cancels its own part).
           if (active) stop(active);
-          const { request } = message;
-          const count = sweepWorkers(
-            options.workers,
-            request.levels.length * request.problemsPerLevel,
-          );
-          if (count > 1 && !onWebLLM && backend === 'cpu' && load) return start(message, count);
+          held = null;
+          if (backend === null && load && !onWebLLM && options.workers > 1) {
+            held = message;
+            return;
+          }
+          if (startSharded(message)) return;
           break;
-        }
         case 'cancel-sweep':
+          if (held?.sweepId === message.sweepId) {
+            held = null;
+            emit({ type: 'sweep-ended', sweepId: message.sweepId, status: 'cancelled' });
+            return;
+          }
           if (active && message.sweepId === active.sweepId) {
             active.helpers.forEach((h) => h.post(message));
           }
