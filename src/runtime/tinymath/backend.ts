@@ -100,7 +100,22 @@ export interface BatchHandle {
    * count (every sample but the last was fed).
    */
   decodeSampled?(request: SampledDecodeRequest): Promise<SampledDecodeResult>;
+  /**
+   * Optional (CPU): a copy of row `row`'s state (KV cache, length, next position, the confidence
+   * input's last logits) that outlives the batch, for prefixCache.ts.
+   */
+  saveRow?(row: number): SavedRow;
+  /** Optional (CPU): make empty row `row` what `saved` was (a row saved by a batch of this backend). */
+  loadRow?(row: number, saved: SavedRow): void;
   release(): void;
+}
+
+/** A row's state copied out of a batch (saveRow). */
+export interface SavedRow {
+  /** Tokens in its KV cache. */
+  readonly length: number;
+  /** Memory it holds. */
+  readonly bytes: number;
 }
 
 export interface SampledDecodeRequest {

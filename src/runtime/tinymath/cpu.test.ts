@@ -268,6 +268,45 @@ describe('CPU backend', () => {
     await expect(batch.prefill([2], [[4]], [[40]])).rejects.toThrow(/position 40 is outside/);
   });
 
+  it('a saved row loads into another batch and continues exactly like a fresh prefill', async () => {
+    for (const e of [synthetic, withConfidence]) {
+      const backend = new CpuBackend(e.config, e.weights);
+      const V = e.config.vocabSize;
+      const positions = ids.map((_, t) => (t < 6 ? 30 + t : t - 6));
+      const first = await backend.createBatch(2, 20);
+      await first.prefill([1], [ids.slice(0, 12)], [positions.slice(0, 12)]);
+      const saved = first.saveRow!(1);
+      expect(saved.length).toBe(12);
+      first.release();
+      // A batch of another size and length; the saved row goes to row 2.
+      const second = await backend.createBatch(3, 30);
+      second.loadRow!(2, saved);
+      expect([second.length(0), second.length(2)]).toEqual([0, 12]);
+      const rest = await second.prefill([2], [ids.slice(12, 20)], [positions.slice(12, 20)]);
+      const whole = await (
+        await backend.createBatch(1, 30)
+      ).prefill([0], [ids.slice(0, 20)], [positions.slice(0, 20)]);
+      // Bit for bit, the confidence input's state included.
+      expect(maxAbsDiff(rest, whole.subarray(12 * V))).toBe(0);
+      // And decode steps continue from the saved position.
+      const step = await second.step([2], [ids[20]!]);
+      const ref = await (
+        await backend.createBatch(1, 30)
+      ).prefill([0], [ids.slice(0, 21)], [[...positions.slice(0, 20), positions[19]! + 1]]);
+      expect(maxAbsDiff(step, ref.subarray(20 * V))).toBe(0);
+
+      expect(() => second.loadRow!(2, saved)).toThrow(/row 2 is not empty/);
+      const short = await backend.createBatch(1, 8);
+      expect(() => short.loadRow!(0, saved)).toThrow(
+        /12 tokens, past the batch's maximum length 8/,
+      );
+      const otherModel = e === synthetic ? withConfidence : synthetic;
+      const other = await new CpuBackend(otherModel.config, otherModel.weights).createBatch(1, 30);
+      expect(() => other.loadRow!(0, saved)).toThrow(/saved by another model or backend/);
+      expect(() => second.saveRow!(3)).toThrow(/row 3 is outside/);
+    }
+  });
+
   it('refuses to run past the batch length and names the row', async () => {
     const backend = new CpuBackend(synthetic.config, synthetic.weights);
     const batch = await backend.createBatch(2, 8);

@@ -10,6 +10,7 @@ import {
   feedPositions,
   type BatchHandle,
   type DecoderBackend,
+  type SavedRow,
   type TinyMathConfig,
 } from './backend';
 import type { TinyMathWeights } from './format';
@@ -251,6 +252,20 @@ export class CpuBackend implements DecoderBackend {
   }
 }
 
+class CpuSavedRow implements SavedRow {
+  readonly bytes: number;
+  constructor(
+    readonly config: TinyMathConfig,
+    readonly length: number,
+    readonly next: number,
+    readonly keys: Float32Array[],
+    readonly values: Float32Array[],
+    readonly lastLogits: Float32Array,
+  ) {
+    this.bytes = 4 * (2 * keys.reduce((n, k) => n + k.length, 0) + lastLogits.length) + 64;
+  }
+}
+
 class CpuBatch implements BatchHandle {
   private readonly lengths: Int32Array;
   /** Position id of each row's next token (its last position + 1). */
@@ -369,8 +384,55 @@ class CpuBatch implements BatchHandle {
     return Promise.resolve();
   }
 
+  saveRow(row: number): SavedRow {
+    this.checkLive();
+    this.checkRow(row);
+    const len = this.length(row);
+    const D = this.config.nEmbd;
+    const V = this.config.vocabSize;
+    const at = row * this.maxLength * D;
+    return new CpuSavedRow(
+      this.config,
+      len,
+      this.next[row]!,
+      this.keys.map((k) => k.slice(at, at + len * D)),
+      this.values.map((v) => v.slice(at, at + len * D)),
+      this.lastLogits.slice(row * V, this.lastLogits.length > 0 ? (row + 1) * V : 0),
+    );
+  }
+
+  loadRow(row: number, saved: SavedRow): void {
+    this.checkLive();
+    this.checkRow(row);
+    if (!(saved instanceof CpuSavedRow) || saved.config !== this.config)
+      throw new Error('TinyMath batch: that row was saved by another model or backend');
+    if (this.length(row) !== 0)
+      throw new Error(
+        `TinyMath batch: row ${row} is not empty; a saved row loads into an empty one`,
+      );
+    if (saved.length > this.maxLength) {
+      throw new Error(
+        `TinyMath batch: the saved row has ${saved.length} tokens, past the batch's maximum length ${this.maxLength}`,
+      );
+    }
+    const at = row * this.maxLength * this.config.nEmbd;
+    for (let l = 0; l < this.config.nLayer; l++) {
+      this.keys[l]!.set(saved.keys[l]!, at);
+      this.values[l]!.set(saved.values[l]!, at);
+    }
+    this.lengths[row] = saved.length;
+    this.next[row] = saved.next;
+    if (this.lastLogits.length > 0)
+      this.lastLogits.set(saved.lastLogits, row * this.config.vocabSize);
+  }
+
   release(): void {
     this.released = true;
+  }
+
+  private checkRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.batchSize)
+      throw new Error(`TinyMath batch: row ${row} is outside the batch of ${this.batchSize}`);
   }
 
   private checkLive(): void {

@@ -389,7 +389,7 @@ describe('TinyMathPrm', () => {
       };
       const counting: BackendSource = { backend: () => wrapped, failed: (x) => x };
       const shared = new TinyMathPrm(e, counting);
-      const alone = new TinyMathPrm(e, cpuSource(e));
+      const alone = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });
       const parents = [['5-3=2'], ['5-3=1'], ['5-3=2', '2+4=6']];
       const requests = [
         ...parents.flatMap((steps) =>
@@ -407,6 +407,51 @@ describe('TinyMathPrm', () => {
       expect(together).toEqual(separately);
       const whole = together.reduce((n, r) => n + r.tokens, 0);
       expect(fed).toBeLessThan(whole / 2);
+    }
+  });
+
+  it('loads the rows an earlier call left (a tree search round after round), with the same scores', async () => {
+    const confPrm = parseExport(syntheticConfidencePrm(15), 'prm');
+    for (const e of [prmExport, confPrm]) {
+      let fed = 0;
+      const cpu = new CpuBackend(e.config, e.weights);
+      const wrapped: DecoderBackend = {
+        name: cpu.name,
+        config: cpu.config,
+        dispatchesPerStep: 0,
+        maxBatchSize: (n: number) => cpu.maxBatchSize(n),
+        dispose: () => undefined,
+        createBatch: async (rows: number, maxLength: number) => {
+          const b = await cpu.createBatch(rows, maxLength);
+          const prefill = b.prefill.bind(b);
+          b.prefill = (r, tokens, positions) => {
+            fed += tokens.reduce((n, t) => n + t.length, 0);
+            return prefill(r, tokens, positions);
+          };
+          return b;
+        },
+      };
+      const counting: BackendSource = { backend: () => wrapped, failed: (x) => x };
+      const kept = new TinyMathPrm(e, counting);
+      const plain = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });
+      // Three rounds of a beam search: each round's parents are two of the last round's candidates.
+      let parents: string[][] = [[]];
+      let read = 0;
+      for (const round of [0, 1, 2]) {
+        const requests = parents.flatMap((steps) =>
+          [`${round}+1=${round + 1}`, `${round}*2=${round * 2}`, 'A:7'].map((last) => ({
+            problem,
+            steps: [...steps, last],
+          })),
+        );
+        const got = await kept.scoreSteps(requests);
+        expect(got).toEqual(await plain.scoreSteps(requests));
+        read += got.reduce((n, r) => n + r.tokens, 0);
+        parents = requests.slice(0, 2).map((r) => r.steps);
+      }
+      // Rounds 2 and 3 found all 4 parents in the cache.
+      expect(kept.cache.hits).toBe(4);
+      expect(fed).toBeLessThan(read / 2);
     }
   });
 

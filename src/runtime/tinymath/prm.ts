@@ -7,9 +7,15 @@ import type { Problem, StepScoreRequest, StepScoreResult, Verifier } from '../..
 import { arithTask } from '../../tasks/arith/arith';
 import type { TinyMathExport } from './format';
 import { backendLabel, formatParameterCount, type BackendSource } from './model';
+import { PrefixCache, type CachedPrefix } from './prefixCache';
 
 /** Rows per forward pass; bounds the KV cache a call allocates. */
 const PRM_BATCH = 64;
+/**
+ * Memory for rows kept between calls (prefixCache.ts). A level-7 input of ~250 tokens keeps
+ * 1.5 MB (6 layers), so this holds a round of 16-20 candidates: the parents of the next round.
+ */
+const PRM_CACHE_BYTES = 32 * 2 ** 20;
 
 /** The question line the PRM reads, with its newline (the generator prompt without attempts). */
 export function prmQuestionLine(problem: Problem): string {
@@ -49,15 +55,20 @@ export class TinyMathPrm implements Verifier {
   readonly kind = 'prm' as const;
   readonly parameterCount: number;
   private readonly tagText: string;
+  /** Rows of earlier calls: a tree search's parents, scored the round before their children. */
+  readonly cache: PrefixCache;
 
   /**
    * @param model the parsed PRM export (role "prm")
    * @param source gives the current backend at each call
+   * @param options.cacheBytes memory for rows kept between calls (0: none)
    */
   constructor(
     private readonly model: TinyMathExport,
     private readonly source: BackendSource,
+    options: { cacheBytes?: number } = {},
   ) {
+    this.cache = new PrefixCache(options.cacheBytes ?? PRM_CACHE_BYTES);
     if (!model.prmTokens)
       throw new Error(
         `${model.name}/config.json: not a PRM export (ttc_lab.role is "${model.config.role}")`,
@@ -137,17 +148,31 @@ export class TinyMathPrm implements Verifier {
         const maxLength = Math.max(...members.map((i) => inputs[i]!.ids.length));
         const batch = await backend.createBatch(members.length, maxLength);
         try {
-          // Row r holds members[r]; each group's first row prefills the shared part.
+          // Row r holds members[r]; each group's first row prefills the shared part, or loads
+          // as much of it as an earlier call left in the cache.
+          const cached = this.cache.usable(backend, batch);
           const firstRows: number[] = [];
+          const hits: (CachedPrefix | null)[] = [];
           let r = 0;
           for (const group of batchGroups) {
+            const { ids, prefixLen } = inputs[group[0]!]!;
+            const hit = cached ? this.cache.longest(ids, null, prefixLen) : null;
+            if (hit) batch.loadRow!(r, hit.saved);
             firstRows.push(r);
+            hits.push(hit);
             r += group.length;
           }
-          const shared = await batch.prefill(
-            firstRows,
-            batchGroups.map((g) => inputs[g[0]!]!.ids.slice(0, inputs[g[0]!]!.prefixLen)),
+          const sharedParts = batchGroups.map((g, k) =>
+            inputs[g[0]!]!.ids.slice(hits[k]?.ids.length ?? 0, inputs[g[0]!]!.prefixLen),
           );
+          const prefilling = batchGroups.flatMap((_, k) => (sharedParts[k]!.length > 0 ? [k] : []));
+          const shared =
+            prefilling.length > 0
+              ? await batch.prefill(
+                  prefilling.map((k) => firstRows[k]!),
+                  prefilling.map((k) => sharedParts[k]!),
+                )
+              : new Float32Array(0);
           for (const [k, group] of batchGroups.entries()) {
             if (group.length > 1)
               await batch.fork(
@@ -162,19 +187,26 @@ export class TinyMathPrm implements Verifier {
           // Offsets of each group's shared logits and of each row's own.
           let sharedAt = 0;
           let restAt = 0;
-          for (const group of batchGroups) {
+          let row = 0;
+          for (const [k, group] of batchGroups.entries()) {
             const prefixLen = inputs[group[0]!]!.prefixLen;
+            const hit = hits[k];
+            const from = hit?.ids.length ?? 0;
             for (const i of group) {
               const { ids, tagAt } = inputs[i]!;
-              results[i] = {
-                stepScores: tagAt.map((t) =>
-                  t < prefixLen ? score(shared, sharedAt + t) : score(rest, restAt + t - prefixLen),
-                ),
-                tokens: ids.length,
-              };
+              // The score at every position, so a later call that loads this row has them all.
+              const scores = new Float64Array(ids.length);
+              if (hit) scores.set(hit.data.subarray(0, from));
+              for (let t = from; t < prefixLen; t++) scores[t] = score(shared, sharedAt + t - from);
+              for (let t = prefixLen; t < ids.length; t++)
+                scores[t] = score(rest, restAt + t - prefixLen);
+              results[i] = { stepScores: tagAt.map((t) => scores[t]!), tokens: ids.length };
+              if (cached)
+                this.cache.add({ ids, positions: null, saved: batch.saveRow!(row), data: scores });
               restAt += ids.length - prefixLen;
+              row++;
             }
-            sharedAt += prefixLen;
+            sharedAt += prefixLen - from;
           }
         } finally {
           batch.release();
