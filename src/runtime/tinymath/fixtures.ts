@@ -24,6 +24,32 @@ export function contiguousFrom(positions: readonly number[], atLeast: number): n
   return Math.min(positions.length, Math.max(k, atLeast));
 }
 
+/**
+ * `backend` with its batches' decodeSampled hidden: TinyMathModel then reads the logits back
+ * every step and samples them on the host. The reference for sampling on the device.
+ */
+export function hostSampled(backend: DecoderBackend): DecoderBackend {
+  return {
+    name: backend.name,
+    config: backend.config,
+    dispatchesPerStep: backend.dispatchesPerStep,
+    maxBatchSize: (n) => backend.maxBatchSize(n),
+    dispose: () => undefined,
+    createBatch: async (n, maxLength) => {
+      const b = await backend.createBatch(n, maxLength);
+      return {
+        batchSize: b.batchSize,
+        maxLength: b.maxLength,
+        length: (r) => b.length(r),
+        step: (rows, tokens) => b.step(rows, tokens),
+        prefill: (rows, tokens, positions) => b.prefill(rows, tokens, positions),
+        fork: (source, targets) => b.fork(source, targets),
+        release: () => b.release(),
+      };
+    },
+  };
+}
+
 /** Largest |a[i] - b[offset + i]| over `a`. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0): number {
   let m = 0;

@@ -13,9 +13,11 @@
  */
 import { CpuBackend } from './cpu';
 import { fetchExport } from './fetch';
-import { goldenMaxDiff, syntheticExport } from './fixtures';
+import type { DecoderBackend } from './backend';
+import { goldenMaxDiff, hostSampled, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import type { Golden } from './node-files';
+import { TinyMathModel } from './model';
 import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
 import { WebGpuBackend } from './webgpu';
 
@@ -101,13 +103,47 @@ async function run(): Promise<ParityReport> {
       ids.map((_, i) => i),
       reference,
     );
-    backend.dispose();
     cases.push({
       name: 'synthetic model vs CPU path',
       maxAbsDiff: worst,
       tolerance: 1e-3,
       ok: worst <= 1e-3,
       positions: ids.length,
+    });
+    // Sampling in the kernel (decodeSampled) against sampling the same logits on the host:
+    // the same completions, logprobs within 1e-4.
+    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+    const request = {
+      prompts: ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:90,-4\n'],
+      maxTokens: 24,
+      temperature: 1,
+      topP: 0.9,
+      seed: 5,
+      stop: ['\n'],
+      logprobs: true,
+    };
+    const onDevice = await new TinyMathModel(synthetic, source(backend)).generate(request);
+    const onHost = await new TinyMathModel(synthetic, source(hostSampled(backend))).generate(
+      request,
+    );
+    backend.dispose();
+    let sampledDiff = 0;
+    let same = true;
+    let sampled = 0;
+    onDevice.forEach((c, i) => {
+      const h = onHost[i]!;
+      same &&= c.text === h.text && c.finishReason === h.finishReason;
+      c.tokenLogprobs?.forEach((lp, k) => {
+        sampledDiff = Math.max(sampledDiff, Math.abs(lp - (h.tokenLogprobs?.[k] ?? Infinity)));
+      });
+      sampled += c.completionTokens;
+    });
+    cases.push({
+      name: `synthetic model, sampled in the kernel vs on the host (${same ? 'same' : 'DIFFERENT'} completions; logprobs)`,
+      maxAbsDiff: same ? sampledDiff : Infinity,
+      tolerance: 1e-4,
+      ok: same && sampledDiff <= 1e-4,
+      positions: sampled,
     });
   } finally {
     device.destroy();

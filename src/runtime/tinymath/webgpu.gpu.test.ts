@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendLostError, type BatchHandle, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { contiguousFrom, syntheticConfidencePrm, syntheticExport } from './fixtures';
+import { contiguousFrom, hostSampled, syntheticConfidencePrm, syntheticExport } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
@@ -191,25 +191,7 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     );
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
     // The same backend with decodeSampled hidden: the model reads logits back every step.
-    const hostSampled: DecoderBackend = {
-      name: 'webgpu',
-      config: gpuBackend.config,
-      dispatchesPerStep: gpuBackend.dispatchesPerStep,
-      maxBatchSize: (n) => gpuBackend.maxBatchSize(n),
-      dispose: () => undefined,
-      createBatch: async (n, maxLength) => {
-        const b = await gpuBackend.createBatch(n, maxLength);
-        return {
-          batchSize: b.batchSize,
-          maxLength: b.maxLength,
-          length: (r) => b.length(r),
-          step: (rows, tokens) => b.step(rows, tokens),
-          prefill: (rows, tokens, positions) => b.prefill(rows, tokens, positions),
-          fork: (source, targets) => b.fork(source, targets),
-          release: () => b.release(),
-        };
-      },
-    };
+    const hostSampledGpu = hostSampled(gpuBackend);
     const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
     const prompts = ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:7\n', 'Q:5,+3\n', 'Q:90,-4,+1\n'];
     let tokens = 0;
@@ -224,7 +206,7 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     ]) {
       const full = { ...request, prompts, logprobs: true };
       const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(full);
-      const onHost = await new TinyMathModel(e, source(hostSampled)).generate(full);
+      const onHost = await new TinyMathModel(e, source(hostSampledGpu)).generate(full);
       onGpu.forEach((c, i) => {
         const h = onHost[i]!;
         expect({ text: c.text, finish: c.finishReason, n: c.completionTokens }).toEqual({
