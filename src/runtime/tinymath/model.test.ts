@@ -114,6 +114,66 @@ describe('TinyMathModel', () => {
     expect(solo[0]).toEqual(all[0]);
   });
 
+  it('loads prompts an earlier call prefilled (a parent plus a step, the same prompt again), with the same completions', async () => {
+    let fed = 0;
+    const cpu = new CpuBackend(gen.config, gen.weights);
+    const counting: DecoderBackend = {
+      name: 'cpu',
+      config: cpu.config,
+      dispatchesPerStep: 0,
+      maxBatchSize: (n) => cpu.maxBatchSize(n),
+      dispose: () => undefined,
+      createBatch: async (rows, maxLength) => {
+        const b = await cpu.createBatch(rows, maxLength);
+        const prefill = b.prefill.bind(b);
+        // Decode steps go through prefill on the CPU: count prompt tokens only.
+        b.step = (r, tokens) =>
+          prefill(
+            r,
+            tokens.map((t) => [t]),
+          );
+        b.prefill = (r, tokens, positions) => {
+          fed += tokens.reduce((n, t) => n + t.length, 0);
+          return prefill(r, tokens, positions);
+        };
+        return b;
+      },
+    };
+    const kept = new TinyMathModel(gen, { backend: () => counting, failed: (x) => x });
+    const plain = new TinyMathModel(gen, cpuSource(gen), { cacheBytes: 0 });
+    const rounds = [
+      ['Q:5,+3,*2\n', 'Q:12,*3\n'],
+      ['Q:5,+3,*2\n5+3=8\n', 'Q:5,+3,*2\n5+3=9\n', 'Q:12,*3\n'],
+      ['Q:5,+3,*2\n5+3=8\n8*2=16\n', 'Q:5,+3,*2\n5+3=9\n'],
+      // A revision prompt starts with the tokens of a plain one but at other positions: no match.
+      ['Q:5,+3,*2\n5+3=8\n-\nQ:5,+3,*2\n'],
+    ];
+    let read = 0;
+    for (const prompts of rounds) {
+      const req = {
+        ...base,
+        prompts: prompts.flatMap((p) => [p, p]),
+        logprobs: true,
+        stop: ['\n'],
+      };
+      const got = await kept.generate(req);
+      expect(got).toEqual(await plain.generate(req));
+      read += got.reduce((n, c) => n + c.promptTokens, 0) / 2;
+    }
+    // Round 2: 2 prompts extend round 1's, 1 repeats it; round 3: 1 extends, 1 repeats.
+    expect(kept.cache.hits).toBe(5);
+    const len = (i: number, j: number) => gen.tokenizer.encode(rounds[i]![j]!).length;
+    expect(fed).toBe(
+      len(0, 0) +
+        len(0, 1) +
+        (len(1, 0) - len(0, 0)) +
+        (len(1, 1) - len(0, 0)) +
+        (len(2, 0) - len(1, 0)) +
+        len(3, 0),
+    );
+    expect(fed).toBeLessThan(read * 0.6);
+  });
+
   it('splits a batch larger than maxBatch without changing any row', async () => {
     const prompts = Array.from({ length: 70 }, (_, i) => `Q:${i},+1\n`);
     const big = await model.generate({ ...base, prompts, maxTokens: 6 });

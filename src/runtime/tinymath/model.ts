@@ -14,6 +14,7 @@ import type {
 import type { BatchHandle, DecoderBackend } from './backend';
 import { yieldToEventLoop } from './cpu';
 import { promptPositions, type TinyMathExport } from './format';
+import { PrefixCache } from './prefixCache';
 import { findStop, logSumExp, sampleToken } from './sampling';
 
 /** Where a model gets its backend; the runtime swaps it to the CPU after a GPU failure. */
@@ -46,6 +47,8 @@ const YIELD_EVERY_MS = 12;
  * the rest of the call at the cost of a dispatch whose workgroup returns at once.
  */
 const SAMPLED_STEPS = 32;
+/** Memory for prompts kept between calls: 4 KB a token (4 layers), so ~16-60 prompts. */
+const GENERATOR_CACHE_BYTES = 16 * 2 ** 20;
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
@@ -63,6 +66,8 @@ interface RowState {
 export class TinyMathModel implements LanguageModel {
   readonly id: string;
   readonly parameterCount: number;
+  /** Prompts of earlier calls, prefilled (prefixCache.ts). */
+  readonly cache: PrefixCache;
 
   /**
    * @param model the parsed generator export
@@ -71,7 +76,9 @@ export class TinyMathModel implements LanguageModel {
   constructor(
     private readonly model: TinyMathExport,
     private readonly source: BackendSource,
+    options: { cacheBytes?: number } = {},
   ) {
+    this.cache = new PrefixCache(options.cacheBytes ?? GENERATOR_CACHE_BYTES);
     this.id = model.name;
     this.parameterCount = model.config.parameters;
   }
@@ -199,21 +206,49 @@ export class TinyMathModel implements LanguageModel {
       });
       const leaders = [...followers.keys()];
       const { tokenizer } = this.model;
-      const prefill = await batch.prefill(
-        leaders,
-        leaders.map((r) => rows[r]!.prompt),
-        leaders.map((r) =>
-          promptPositions(
-            rows[r]!.prompt.map((id) => tokenizer.piece(id)),
-            P,
-          ),
+      const positions = leaders.map((r) =>
+        promptPositions(
+          rows[r]!.prompt.map((id) => tokenizer.piece(id)),
+          P,
         ),
       );
+      // A prompt that starts with one an earlier call prefilled (a tree search's parent plus one
+      // step) loads that row and prefills only the rest; the same prompt again needs no prefill.
+      const cached = this.cache.usable(backend, batch);
+      const hits = leaders.map((r, k) => {
+        const hit = cached ? this.cache.longest(rows[r]!.prompt, positions[k]!, Infinity) : null;
+        if (hit) batch.loadRow!(r, hit.saved);
+        return hit;
+      });
+      const fed = leaders.flatMap((r, k) =>
+        (hits[k]?.ids.length ?? 0) < rows[r]!.prompt.length ? [k] : [],
+      );
+      const prefill =
+        fed.length > 0
+          ? await batch.prefill(
+              fed.map((k) => leaders[k]!),
+              fed.map((k) => rows[leaders[k]!]!.prompt.slice(hits[k]?.ids.length ?? 0)),
+              fed.map((k) => positions[k]!.slice(hits[k]?.ids.length ?? 0)),
+            )
+          : new Float32Array(0);
       const current = new Float32Array(n * V);
       let at = 0;
-      for (const r of leaders) {
-        at += rows[r]!.prompt.length;
-        const last = prefill.subarray((at - 1) * V, at * V);
+      for (const [k, r] of leaders.entries()) {
+        const prompt = rows[r]!.prompt;
+        let last: Float32Array;
+        if (fed.includes(k)) {
+          at += prompt.length - (hits[k]?.ids.length ?? 0);
+          last = prefill.slice((at - 1) * V, at * V);
+          if (cached)
+            this.cache.add({
+              ids: prompt,
+              positions: positions[k]!,
+              saved: batch.saveRow!(r),
+              data: last,
+            });
+        } else {
+          last = hits[k]!.data as Float32Array;
+        }
         current.set(last, r * V);
         const fs = followers.get(r)!;
         for (const f of fs) current.set(last, f * V);
