@@ -379,11 +379,8 @@ fn job_index(wid: vec3<u32>) -> u32 {
   return wid.x + wid.y * 65535u;
 }
 
-@compute @workgroup_size(WG)
-fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let j = job_index(wid);
-  if (j >= params.job_count) { return; }
-  let job = load_job(j, tid);
+// The whole model for job j's one token: its key and value into the cache, its logits out.
+fn forward_one(j: u32, job: vec4<u32>, tid: u32) {
   embed(job.z, job.w, tid);
   for (var layer = 0u; layer < NL; layer++) {
     qkv(layer, job.x, job.y, tid);
@@ -393,6 +390,13 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     attend_mlp(layer, job.x, job.y, tid);
   }
   head(j, tid, LNF_W, LNF_B);
+}
+
+@compute @workgroup_size(WG)
+fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  forward_one(j, load_job(j, tid), tid);
 }
 
 // mulberry32, as engine/random.ts: the state advances by a constant, then is mixed.
@@ -519,14 +523,7 @@ fn decode_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let job = workgroupUniformLoad(&wjob);
   let st = workgroupUniformLoad(&wsamp);
   if (st.z != 0u) { return; }
-  embed(job.z, job.w, tid);
-  for (var layer = 0u; layer < NL; layer++) {
-    qkv(layer, job.x, job.y, tid);
-    storageBarrier();
-    workgroupBarrier();
-    attend_mlp(layer, job.x, job.y, tid);
-  }
-  head(j, tid, LNF_W, LNF_B);
+  forward_one(j, job, tid);
   // Thread 0 reads the logits the other threads just wrote.
   storageBarrier();
   workgroupBarrier();

@@ -37,6 +37,35 @@ function cpuSource(...exports: TinyMathExport[]): BackendSource & { calls: numbe
   };
 }
 
+/** The CPU path for `e`, counting the prompt tokens its batches prefill (decode steps not). */
+function countingCpu(e: TinyMathExport): { source: BackendSource; fed: () => number } {
+  const cpu = new CpuBackend(e.config, e.weights);
+  let fed = 0;
+  const backend: DecoderBackend = {
+    name: 'cpu',
+    config: cpu.config,
+    dispatchesPerStep: 0,
+    maxBatchSize: (n) => cpu.maxBatchSize(n),
+    dispose: () => undefined,
+    createBatch: async (rows, maxLength) => {
+      const b = await cpu.createBatch(rows, maxLength);
+      const prefill = b.prefill.bind(b);
+      // Decode steps go through prefill on the CPU.
+      b.step = (r, tokens) =>
+        prefill(
+          r,
+          tokens.map((t) => [t]),
+        );
+      b.prefill = (r, tokens, positions) => {
+        fed += tokens.reduce((n, t) => n + t.length, 0);
+        return prefill(r, tokens, positions);
+      };
+      return b;
+    },
+  };
+  return { source: { backend: () => backend, failed: (x) => x }, fed: () => fed };
+}
+
 const model = new TinyMathModel(gen, cpuSource(gen));
 const base: GenerateRequest = { prompts: [], maxTokens: 30, temperature: 1, topP: 1, seed: 5 };
 
@@ -115,31 +144,8 @@ describe('TinyMathModel', () => {
   });
 
   it('loads prompts an earlier call prefilled (a parent plus a step, the same prompt again), with the same completions', async () => {
-    let fed = 0;
-    const cpu = new CpuBackend(gen.config, gen.weights);
-    const counting: DecoderBackend = {
-      name: 'cpu',
-      config: cpu.config,
-      dispatchesPerStep: 0,
-      maxBatchSize: (n) => cpu.maxBatchSize(n),
-      dispose: () => undefined,
-      createBatch: async (rows, maxLength) => {
-        const b = await cpu.createBatch(rows, maxLength);
-        const prefill = b.prefill.bind(b);
-        // Decode steps go through prefill on the CPU: count prompt tokens only.
-        b.step = (r, tokens) =>
-          prefill(
-            r,
-            tokens.map((t) => [t]),
-          );
-        b.prefill = (r, tokens, positions) => {
-          fed += tokens.reduce((n, t) => n + t.length, 0);
-          return prefill(r, tokens, positions);
-        };
-        return b;
-      },
-    };
-    const kept = new TinyMathModel(gen, { backend: () => counting, failed: (x) => x });
+    const counting = countingCpu(gen);
+    const kept = new TinyMathModel(gen, counting.source);
     const plain = new TinyMathModel(gen, cpuSource(gen), { cacheBytes: 0 });
     const rounds = [
       ['Q:5,+3,*2\n', 'Q:12,*3\n'],
@@ -163,6 +169,7 @@ describe('TinyMathModel', () => {
     // Round 2: 2 prompts extend round 1's, 1 repeats it; round 3: 1 extends, 1 repeats.
     expect(kept.cache.hits).toBe(5);
     const len = (i: number, j: number) => gen.tokenizer.encode(rounds[i]![j]!).length;
+    const fed = counting.fed();
     expect(fed).toBe(
       len(0, 0) +
         len(0, 1) +
@@ -434,21 +441,8 @@ describe('TinyMathPrm', () => {
     // A PRM with the generator-confidence input too: forks must carry its state across calls.
     const confPrm = parseExport(syntheticConfidencePrm(14), 'prm');
     for (const e of [prmExport, confPrm]) {
-      const cpu = new CpuBackend(e.config, e.weights);
-      let fed = 0;
-      // The CPU backend, counting the tokens prefilled.
-      const wrapped: CpuBackend = Object.create(cpu) as CpuBackend;
-      wrapped.createBatch = async (rows: number, maxLength: number) => {
-        const b = await cpu.createBatch(rows, maxLength);
-        const prefill = b.prefill.bind(b);
-        b.prefill = (r, tokens, positions) => {
-          fed += tokens.reduce((n, t) => n + t.length, 0);
-          return prefill(r, tokens, positions);
-        };
-        return b;
-      };
-      const counting: BackendSource = { backend: () => wrapped, failed: (x) => x };
-      const shared = new TinyMathPrm(e, counting);
+      const counting = countingCpu(e);
+      const shared = new TinyMathPrm(e, counting.source);
       const alone = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });
       const parents = [['5-3=2'], ['5-3=1'], ['5-3=2', '2+4=6']];
       const requests = [
@@ -466,33 +460,15 @@ describe('TinyMathPrm', () => {
       // Bit for bit: sharing a prefill does not change the arithmetic.
       expect(together).toEqual(separately);
       const whole = together.reduce((n, r) => n + r.tokens, 0);
-      expect(fed).toBeLessThan(whole / 2);
+      expect(counting.fed()).toBeLessThan(whole / 2);
     }
   });
 
   it('loads the rows an earlier call left (a tree search round after round), with the same scores', async () => {
     const confPrm = parseExport(syntheticConfidencePrm(15), 'prm');
     for (const e of [prmExport, confPrm]) {
-      let fed = 0;
-      const cpu = new CpuBackend(e.config, e.weights);
-      const wrapped: DecoderBackend = {
-        name: cpu.name,
-        config: cpu.config,
-        dispatchesPerStep: 0,
-        maxBatchSize: (n: number) => cpu.maxBatchSize(n),
-        dispose: () => undefined,
-        createBatch: async (rows: number, maxLength: number) => {
-          const b = await cpu.createBatch(rows, maxLength);
-          const prefill = b.prefill.bind(b);
-          b.prefill = (r, tokens, positions) => {
-            fed += tokens.reduce((n, t) => n + t.length, 0);
-            return prefill(r, tokens, positions);
-          };
-          return b;
-        },
-      };
-      const counting: BackendSource = { backend: () => wrapped, failed: (x) => x };
-      const kept = new TinyMathPrm(e, counting);
+      const counting = countingCpu(e);
+      const kept = new TinyMathPrm(e, counting.source);
       const plain = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });
       // Three rounds of a beam search: each round's parents are two of the last round's candidates.
       let parents: string[][] = [[]];
@@ -511,7 +487,7 @@ describe('TinyMathPrm', () => {
       }
       // Rounds 2 and 3 found all 4 parents in the cache.
       expect(kept.cache.hits).toBe(4);
-      expect(fed).toBeLessThan(read / 2);
+      expect(counting.fed()).toBeLessThan(read / 2);
     }
   });
 

@@ -255,32 +255,16 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
         expect(got.tokens[i * 20 + k]).toBeLessThan(e.config.vocabSize);
         expect(got.logprobs[i * 20 + k]).toBeLessThanOrEqual(0);
       }
-    await expect(
-      batch.decodeSampled!({ ...request, rows: [1], tokens: [3], rngStates: [1], budgets: [1] }),
-    ).rejects.toThrow(/past the batch's maximum length/);
-    await expect(
-      batch.decodeSampled!({ ...request, rows: [0], tokens: [3], rngStates: [1], budgets: [0] }),
-    ).rejects.toThrow(/budget/);
-    await expect(
-      batch.decodeSampled!({
-        ...request,
-        rows: [0],
-        tokens: [3],
-        rngStates: [1],
-        budgets: [1],
-        steps: 0,
-      }),
-    ).rejects.toThrow(/steps/);
-    await expect(
-      batch.decodeSampled!({
-        ...request,
-        rows: [0],
-        tokens: [3],
-        rngStates: [1],
-        budgets: [1],
-        banned: [999],
-      }),
-    ).rejects.toThrow(/outside the vocabulary/);
+    // Row 1 is full; then bad budgets, step counts and token ids.
+    const one = { ...request, rows: [0], tokens: [3], rngStates: [1], budgets: [1] };
+    for (const [bad, message] of [
+      [{ rows: [1] }, /past the batch's maximum length/],
+      [{ budgets: [0] }, /budget/],
+      [{ steps: 0 }, /steps/],
+      [{ banned: [999] }, /outside the vocabulary/],
+    ] as const) {
+      await expect(batch.decodeSampled!({ ...one, ...bad })).rejects.toThrow(message);
+    }
     batch.release();
     backend.dispose();
   });
