@@ -14,6 +14,8 @@
  *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
  *                      of the full TinyMath shape with random weights: same compute, meaningless text)
  *   --swiftshader      also time WebGPU on a software adapter (slow; skipped by default)
+ *   --workgroups       on a software adapter, also run the threads-per-workgroup comparison
+ *                      (it always runs on a real GPU)
  *   --no-webgpu        CPU only
  *   --quick            fewer steps (smoke test)
  *   --json FILE        also write the results as JSON
@@ -238,6 +240,80 @@ async function gpuParity(
 }
 
 /**
+ * The fused kernels compiled with other numbers of threads per workgroup, side by side at
+ * batch 64: each checked against golden.json first, then decode with the logits read back, decode
+ * sampled in the kernel, and the kernel alone. Which size is fastest depends on the GPU; on an
+ * H200 an earlier, unwarmed comparison scattered 2x between runs.
+ */
+async function workgroupSizes(
+  device: GPUDevice,
+  model: TinyMathExport,
+  usPerDispatch: number,
+  software: boolean,
+): Promise<Record<string, unknown>[]> {
+  const limit = Math.min(
+    device.limits.maxComputeInvocationsPerWorkgroup,
+    device.limits.maxComputeWorkgroupSizeX,
+  );
+  const sizes = [32, 64, 128, 256, 512, 1024].filter((w) => w <= limit);
+  const folder = join(modelsDir, 'tinymath-gen');
+  const golden = existsSync(join(folder, 'golden.json')) ? await readGolden(folder) : null;
+  const batch = 64;
+  const steps = software ? 2 : 128;
+  const timing = software
+    ? { kernelRepeats: 1 }
+    : { warmupSeconds: 0.5, repeats: 3, kernelRepeats: 100 };
+  console.log(
+    `\nThreads per workgroup (batch ${batch}; tokens/s; kernel alone in µs per step; share of the dispatch bound from the sampled rate)`,
+  );
+  console.log(`threads | parity  | read back  | sampled    | kernel alone | share of bound`);
+  const out: Record<string, unknown>[] = [];
+  for (const workgroup of sizes) {
+    const backend = await WebGpuBackend.create(device, model.config, model.weights, { workgroup });
+    const input = golden?.inputs[0];
+    const parity = input
+      ? await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat())
+      : null;
+    if (parity !== null && parity > Math.min(1e-3, golden!.tolerance)) {
+      console.log(
+        `${String(workgroup).padStart(7)} | ${parity.toExponential(1)} FAILED parity, not timed`,
+      );
+      out.push({ workgroup, parity, ok: false });
+      backend.dispose();
+      continue;
+    }
+    const read = await decodeThroughput(backend, model, batch, steps, timing);
+    const sampled = await decodeThroughput(backend, model, batch, steps, {
+      ...timing,
+      kernelRepeats: 0,
+      sampledSteps: SAMPLED_STEPS,
+    });
+    backend.dispose();
+    const share = (100 * sampled.rate * usPerDispatch) / (1e6 * batch);
+    out.push({
+      workgroup,
+      parity,
+      ok: true,
+      webgpu: read.rate,
+      webgpuSampled: sampled.rate,
+      kernelUs: read.kernelUs,
+      shareOfBound: share,
+    });
+    console.log(
+      [
+        String(workgroup).padStart(7),
+        (parity === null ? '-' : parity.toExponential(1)).padStart(7),
+        fmt(read.rate).padStart(10),
+        fmt(sampled.rate).padStart(10),
+        fmt(read.kernelUs ?? NaN).padStart(12),
+        `${fmt(share, 1)}%`.padStart(14),
+      ].join(' | '),
+    );
+  }
+  return out;
+}
+
+/**
  * What one dispatch costs on this adapter: many one-workgroup dispatches of a trivial kernel in
  * one compute pass (the bound's "µs per dispatch"), and one submit with a 4-byte readback (what
  * each decode step pays on top). Median of 5 timings each.
@@ -438,6 +514,14 @@ async function main(): Promise<void> {
   if (gpu) {
     console.log(
       `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model and the sampler are one fused kernel); prefill: ${2 * c.nLayer} per call.`,
+    );
+  }
+  if (gpu && cost && (!software || flag('--workgroups'))) {
+    results['workgroups'] = await workgroupSizes(
+      (gpuInfo as { device: GPUDevice }).device,
+      model,
+      cost.usPerDispatch,
+      software,
     );
   }
   if (gpu && !software && !quick) {

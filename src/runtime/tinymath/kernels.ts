@@ -20,7 +20,10 @@
  */
 import type { TinyMathConfig } from './backend';
 
-/** Threads per workgroup; a power of two for the tree reductions. */
+/**
+ * Threads per workgroup; a power of two for the tree reductions. The default; the benchmark
+ * compiles others (`WebGpuBackend.create`'s `workgroup`) to compare them on a real GPU.
+ */
 export const WORKGROUP = 128;
 
 /** The workgroup copies of the job and of its sampler state (vec4<u32> each), in 4-byte words. */
@@ -121,15 +124,19 @@ export function weightLayout(c: TinyMathConfig): WeightLayout {
  * in tiles with an online softmax. Sized to the device's workgroup memory (16 KB is the floor
  * every WebGPU device offers), so a 1024-position context never needs more.
  */
-export function scoreTile(c: TinyMathConfig, maxWorkgroupBytes: number): number {
+export function scoreTile(
+  c: TinyMathConfig,
+  maxWorkgroupBytes: number,
+  workgroup = WORKGROUP,
+): number {
   const floats =
-    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + WORKGROUP + JOB_FLOATS);
+    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + workgroup + JOB_FLOATS);
   return Math.max(0, Math.min(c.nPositions, Math.floor(floats / c.nHead)));
 }
 
 /** Workgroup memory the kernels need, in bytes (checked against the device's limit). */
-export function workgroupBytes(c: TinyMathConfig, tile: number): number {
-  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + WORKGROUP + JOB_FLOATS);
+export function workgroupBytes(c: TinyMathConfig, tile: number, workgroup = WORKGROUP): number {
+  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + workgroup + JOB_FLOATS);
 }
 
 const f = (x: number): string => {
@@ -140,8 +147,9 @@ const f = (x: number): string => {
 /**
  * The WGSL module for one model shape.
  * @param tile positions per attention tile (scoreTile())
+ * @param workgroup threads per workgroup (a power of two)
  */
-export function tinyMathWgsl(c: TinyMathConfig, tile: number): string {
+export function tinyMathWgsl(c: TinyMathConfig, tile: number, workgroup = WORKGROUP): string {
   const L = weightLayout(c);
   const D = c.nEmbd;
   const lw = L.layer;
@@ -153,10 +161,10 @@ const HD: u32 = ${D / c.nHead}u;
 const V: u32 = ${c.vocabSize}u;
 const P: u32 = ${c.nPositions}u;
 const NL: u32 = ${c.nLayer}u;
-const WG: u32 = ${WORKGROUP}u;
+const WG: u32 = ${workgroup}u;
 const TILE: u32 = ${tile}u;
 // Output dimensions each thread owns in the attention sum.
-const OWN: u32 = ${Math.ceil(D / WORKGROUP)}u;
+const OWN: u32 = ${Math.ceil(D / workgroup)}u;
 const EPS: f32 = ${f(c.layerNormEpsilon)};
 const SCALE: f32 = ${f(1 / Math.sqrt(D / c.nHead))};
 const WTE: u32 = ${L.wte}u;

@@ -49,8 +49,12 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   async function gpuMatchesCpu(
     e: TinyMathExport,
     script: (batch: BatchHandle) => Promise<Float32Array[]>,
+    workgroup?: number,
   ): Promise<{ outputs: Float32Array[]; dispatchesPerStep: number }> {
-    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { scoreTile: 8 });
+    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, {
+      scoreTile: 8,
+      ...(workgroup ? { workgroup } : {}),
+    });
     const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
       const batch = await b.createBatch(3, 60);
       const out = await script(batch);
@@ -104,14 +108,20 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     );
     const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510\n1510*2=3020\nA:3020\n');
     const short = e.tokenizer.encode('Q:5,-3\n');
-    const { outputs } = await gpuMatchesCpu(e, async (batch) => {
+    const script = async (batch: BatchHandle) => {
       const out = [await batch.prefill([2, 0], [short, long.slice(0, 30)])];
       await batch.fork(0, [1]);
       out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
       out.push(await batch.step([1, 0], [6, long[31]!]));
       return out;
-    });
+    };
+    const { outputs } = await gpuMatchesCpu(e, script);
     expect(outputs[1]!.length).toBe(3 * e.config.vocabSize);
+    // Other workgroup sizes (the benchmark compares them): fewer threads than the width, and more.
+    for (const workgroup of [16, 256]) await gpuMatchesCpu(e, script, workgroup);
+    await expect(
+      WebGpuBackend.create(device, e.config, e.weights, { workgroup: 100 }),
+    ).rejects.toThrow(/power of two/);
   });
 
   it('with the generator-confidence input: matches the CPU path across prefills, decode steps and a fork', async () => {

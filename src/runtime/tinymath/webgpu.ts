@@ -119,6 +119,7 @@ export class WebGpuBackend implements DecoderBackend {
    * Upload the weights and compile the kernels.
    * @param device a device the caller owns (and destroys); shared by the generator and the PRM
    * @param options.scoreTile attention positions per tile (tests force small tiles to cover the online softmax)
+   * @param options.workgroup threads per workgroup (default WORKGROUP; the benchmark compares others)
    * @throws BackendLostError when the GPU runs out of memory; Error when the model's shape does not
    *   fit the device's limits (the caller then uses the CPU path)
    */
@@ -126,11 +127,20 @@ export class WebGpuBackend implements DecoderBackend {
     device: GPUDevice,
     config: TinyMathConfig,
     weights: TinyMathWeights,
-    options: { scoreTile?: number } = {},
+    options: { scoreTile?: number; workgroup?: number } = {},
   ): Promise<WebGpuBackend> {
+    const wg = options.workgroup ?? WORKGROUP;
+    const maxThreads = Math.min(
+      device.limits.maxComputeInvocationsPerWorkgroup,
+      device.limits.maxComputeWorkgroupSizeX,
+    );
+    if (!Number.isInteger(Math.log2(wg)) || wg < 2 || wg > maxThreads)
+      throw new Error(
+        `WebGPU: ${wg} threads per workgroup must be a power of two from 2 to ${maxThreads} (this device)`,
+      );
     const tile =
-      options.scoreTile ?? scoreTile(config, device.limits.maxComputeWorkgroupStorageSize);
-    const need = workgroupBytes(config, tile);
+      options.scoreTile ?? scoreTile(config, device.limits.maxComputeWorkgroupStorageSize, wg);
+    const need = workgroupBytes(config, tile, wg);
     if (tile < 1 || need > device.limits.maxComputeWorkgroupStorageSize) {
       throw new Error(
         `WebGPU: this model needs ${need} bytes of workgroup memory; the device allows ${device.limits.maxComputeWorkgroupStorageSize}`,
@@ -177,7 +187,7 @@ export class WebGpuBackend implements DecoderBackend {
               { binding: SAMPLER_BINDING, visibility: 4, buffer: storage(false) },
             ],
           });
-    const code = tinyMathWgsl(config, tile);
+    const code = tinyMathWgsl(config, tile, wg);
     const module = device.createShaderModule({ code, label: 'tinymath' });
     const make = (entryPoint: string, bindGroupLayout = layout): Promise<GPUComputePipeline> =>
       device
