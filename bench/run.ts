@@ -14,8 +14,8 @@
  *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
  *                      of the full TinyMath shape with random weights: same compute, meaningless text)
  *   --swiftshader      also time WebGPU on a software adapter (slow; skipped by default)
- *   --workgroups       on a software adapter, also run the threads-per-workgroup comparison
- *                      (it always runs on a real GPU)
+ *   --workgroups       on a software adapter, also run the comparison of decode variants (fused or
+ *                      layered, threads per workgroup; it always runs on a real GPU)
  *   --no-webgpu        CPU only
  *   --quick            fewer steps (smoke test)
  *   --json FILE        also write the results as JSON
@@ -35,7 +35,7 @@ import { runToCompletion } from '../src/engine/run';
 import { configForBudget } from '../src/engine/sweepBackend';
 import { readExportDir, readGolden } from '../src/runtime/tinymath/node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
-import { WebGpuBackend } from '../src/runtime/tinymath/webgpu';
+import { WebGpuBackend, type DecodeMode } from '../src/runtime/tinymath/webgpu';
 import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
 const BATCHES = [1, 8, 64];
@@ -240,12 +240,14 @@ async function gpuParity(
 }
 
 /**
- * The fused kernels compiled with other numbers of threads per workgroup, side by side at
- * batch 64: each checked against golden.json first, then decode with the logits read back, decode
- * sampled in the kernel, and the kernel alone. Which size is fastest depends on the GPU; on an
- * H200 an earlier, unwarmed comparison scattered 2x between runs.
+ * The decode compiled other ways, side by side at batch 64: the fused kernel (one dispatch a
+ * step, one workgroup a row) and the layered one (three dispatches a layer, many workgroups a
+ * row), each at several numbers of threads per workgroup. Each is checked against golden.json
+ * first, then timed with the logits read back, sampled in the kernel, and alone. Which is
+ * fastest depends on the GPU; on an H200 an earlier, unwarmed comparison of fused kernels
+ * scattered 2x between runs.
  */
-async function workgroupSizes(
+async function decodeVariants(
   device: GPUDevice,
   model: TinyMathExport,
   usPerDispatch: number,
@@ -255,7 +257,10 @@ async function workgroupSizes(
     device.limits.maxComputeInvocationsPerWorkgroup,
     device.limits.maxComputeWorkgroupSizeX,
   );
-  const sizes = [32, 64, 128, 256, 512, 1024].filter((w) => w <= limit);
+  const variants: { decode: DecodeMode; workgroup: number }[] = [
+    ...[32, 64, 128, 256, 512, 1024].map((workgroup) => ({ decode: 'fused' as const, workgroup })),
+    ...[32, 64, 128, 256].map((workgroup) => ({ decode: 'layered' as const, workgroup })),
+  ].filter((v) => v.workgroup <= limit);
   const folder = join(modelsDir, 'tinymath-gen');
   const golden = existsSync(join(folder, 'golden.json')) ? await readGolden(folder) : null;
   const batch = 64;
@@ -264,21 +269,30 @@ async function workgroupSizes(
     ? { kernelRepeats: 1 }
     : { warmupSeconds: 0.5, repeats: 3, kernelRepeats: 100 };
   console.log(
-    `\nThreads per workgroup (batch ${batch}; tokens/s; kernel alone in µs per step; share of the dispatch bound from the sampled rate)`,
+    `\nDecode variants (batch ${batch}; tokens/s; µs per step for the step alone; share of the dispatch bound from the sampled rate)`,
   );
-  console.log(`threads | parity  | read back  | sampled    | kernel alone | share of bound`);
+  console.log(
+    `mode    | threads | dispatches/step | parity  | read back  | sampled    | step alone (µs) | share of bound`,
+  );
   const out: Record<string, unknown>[] = [];
-  for (const workgroup of sizes) {
-    const backend = await WebGpuBackend.create(device, model.config, model.weights, { workgroup });
+  for (const { decode, workgroup } of variants) {
+    const backend = await WebGpuBackend.create(device, model.config, model.weights, {
+      workgroup,
+      decode,
+    });
     const input = golden?.inputs[0];
     const parity = input
       ? await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat())
       : null;
+    const head = [
+      decode.padEnd(7),
+      String(workgroup).padStart(7),
+      String(backend.dispatchesPerStep).padStart(15),
+      (parity === null ? '-' : parity.toExponential(1)).padStart(7),
+    ];
     if (parity !== null && parity > Math.min(1e-3, golden!.tolerance)) {
-      console.log(
-        `${String(workgroup).padStart(7)} | ${parity.toExponential(1)} FAILED parity, not timed`,
-      );
-      out.push({ workgroup, parity, ok: false });
+      console.log([...head, 'FAILED parity, not timed'].join(' | '));
+      out.push({ decode, workgroup, parity, ok: false });
       backend.dispose();
       continue;
     }
@@ -288,24 +302,25 @@ async function workgroupSizes(
       kernelRepeats: 0,
       sampledSteps: SAMPLED_STEPS,
     });
-    backend.dispose();
-    const share = (100 * sampled.rate * usPerDispatch) / (1e6 * batch);
+    const share = (100 * sampled.rate * backend.dispatchesPerStep * usPerDispatch) / (1e6 * batch);
     out.push({
+      decode,
       workgroup,
+      dispatchesPerStep: backend.dispatchesPerStep,
       parity,
       ok: true,
       webgpu: read.rate,
       webgpuSampled: sampled.rate,
-      kernelUs: read.kernelUs,
+      stepUs: read.kernelUs,
       shareOfBound: share,
     });
+    backend.dispose();
     console.log(
       [
-        String(workgroup).padStart(7),
-        (parity === null ? '-' : parity.toExponential(1)).padStart(7),
+        ...head,
         fmt(read.rate).padStart(10),
         fmt(sampled.rate).padStart(10),
-        fmt(read.kernelUs ?? NaN).padStart(12),
+        fmt(read.kernelUs ?? NaN).padStart(15),
         `${fmt(share, 1)}%`.padStart(14),
       ].join(' | '),
     );
@@ -517,7 +532,7 @@ async function main(): Promise<void> {
     );
   }
   if (gpu && cost && (!software || flag('--workgroups'))) {
-    results['workgroups'] = await workgroupSizes(
+    results['decodeVariants'] = await decodeVariants(
       (gpuInfo as { device: GPUDevice }).device,
       model,
       cost.usPerDispatch,

@@ -44,6 +44,24 @@ export const SAMPLER_END = 2;
 export const SAMPLER_MAX_VOCAB = 256;
 /** Binding of the sampler buffer (decode_sample's own layout; the other kernels never use it). */
 export const SAMPLER_BINDING = 9;
+/** Binding of the layered decode's activations (`lay_*` kernels only). */
+export const ACT_BINDING = 10;
+
+/**
+ * The layered decode (`lay_*` kernels): per layer, `qkvTiles` workgroups per row for the
+ * attention's input projection, one for the attention, `mlpTiles` for the MLP (each a slice of
+ * its hidden units, with its share of the projection back), then one per row for the head. Each
+ * row's activations take `actSlots` vectors of nEmbd floats: the layer's input, the residual
+ * after attention, the query, and the MLP tiles' partial sums.
+ */
+export function layeredShape(
+  c: TinyMathConfig,
+  workgroup = WORKGROUP,
+): { qkvTiles: number; mlpTiles: number; actSlots: number; dispatchesPerStep: number } {
+  const qkvTiles = Math.ceil((3 * c.nEmbd) / workgroup);
+  const mlpTiles = Math.ceil((4 * c.nEmbd) / workgroup);
+  return { qkvTiles, mlpTiles, actSlots: 3 + mlpTiles, dispatchesPerStep: 3 * c.nLayer + 1 };
+}
 
 /** Float offsets of each tensor in the packed weight buffer. */
 export interface WeightLayout {
@@ -212,6 +230,15 @@ struct Params {
 // decode_sample only: settings, each job's state and the sampled tokens (SAMPLER_* in kernels.ts).
 @group(0) @binding(${SAMPLER_BINDING}) var<storage, read_write> sbuf: array<u32>;
 const SB_JOBS: u32 = ${SAMPLER_HEADER_WORDS}u + V;
+// Layered decode only: per job, the layer input, the residual after attention, the query and
+// the MLP tiles' partial sums (layeredShape in kernels.ts).
+@group(0) @binding(${ACT_BINDING}) var<storage, read_write> act: array<f32>;
+const NT: u32 = ${layeredShape(c, workgroup).mlpTiles}u;
+const ACT_SLOTS: u32 = ${layeredShape(c, workgroup).actSlots}u;
+const ACT_IN: u32 = 0u;
+const ACT_MID: u32 = 1u;
+const ACT_Q: u32 = 2u;
+const ACT_PART: u32 = 3u;
 
 var<workgroup> xs: array<f32, D>;
 var<workgroup> hs: array<f32, D>;
@@ -299,6 +326,26 @@ fn qkv(layer: u32, row: u32, pos: u32, tid: u32) {
 
 // Attention over the row's cache (positions 0..pos), projection, residual, then the MLP block.
 fn attend_mlp(layer: u32, row: u32, pos: u32, tid: u32) {
+  attend(layer, row, pos, tid);
+  let base = LAYER_BASE + layer * LAYER_SIZE;
+  layer_norm(base + LN2_W, base + LN2_B, tid);
+  for (var o = tid; o < FF; o += WG) {
+    var acc = W[base + FC_B + o];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + FC_W + k * FF + o]; }
+    ms[o] = gelu_new(acc);
+  }
+  workgroupBarrier();
+  for (var o = tid; o < D; o += WG) {
+    var acc = W[base + MPROJ_B + o];
+    for (var k = 0u; k < FF; k++) { acc += ms[k] * W[base + MPROJ_W + k * D + o]; }
+    xs[o] = xs[o] + acc;
+  }
+  workgroupBarrier();
+}
+
+// xs += the attention block: attention over the row's cache (positions 0..pos) with the query
+// in qs, then the output projection.
+fn attend(layer: u32, row: u32, pos: u32, tid: u32) {
   let base = LAYER_BASE + layer * LAYER_SIZE;
   let len = pos + 1u;
   // Online softmax over tiles of TILE positions: running max m and normaliser z per head,
@@ -354,19 +401,6 @@ fn attend_mlp(layer: u32, row: u32, pos: u32, tid: u32) {
   for (var o = tid; o < D; o += WG) {
     var acc = W[base + APROJ_B + o];
     for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + APROJ_W + k * D + o]; }
-    xs[o] = xs[o] + acc;
-  }
-  workgroupBarrier();
-  layer_norm(base + LN2_W, base + LN2_B, tid);
-  for (var o = tid; o < FF; o += WG) {
-    var acc = W[base + FC_B + o];
-    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + FC_W + k * FF + o]; }
-    ms[o] = gelu_new(acc);
-  }
-  workgroupBarrier();
-  for (var o = tid; o < D; o += WG) {
-    var acc = W[base + MPROJ_B + o];
-    for (var k = 0u; k < FF; k++) { acc += ms[k] * W[base + MPROJ_W + k * D + o]; }
     xs[o] = xs[o] + acc;
   }
   workgroupBarrier();
@@ -523,19 +557,153 @@ fn sample_next(j: u32, base: u32, job: vec4<u32>, st_in: vec4<u32>) {
 fn decode_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = job_index(wid);
   if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  forward_one(j, lj.job, tid);
+  // Thread 0 reads the logits the other threads just wrote.
+  storageBarrier();
+  workgroupBarrier();
+  if (tid == 0u) { sample_next(j, SB_JOBS + j * ${SAMPLER_JOB_WORDS}u, lj.job, lj.state); }
+}
+
+// ---- Layered decode: the same step as decode_sample, split over many workgroups per row ----
+
+fn act_at(j: u32, slot: u32) -> u32 {
+  return (j * ACT_SLOTS + slot) * D;
+}
+
+struct LayJob {
+  job: vec4<u32>,
+  state: vec4<u32>,
+}
+
+// Job j and its sampler state from sbuf, as workgroup-uniform values.
+fn sampler_job(j: u32, tid: u32) -> LayJob {
   let base = SB_JOBS + j * ${SAMPLER_JOB_WORDS}u;
   if (tid == 0u) {
     wjob = vec4<u32>(sbuf[base], sbuf[base + 1u], sbuf[base + 2u], sbuf[base + 3u]);
     wsamp = vec4<u32>(sbuf[base + 4u], sbuf[base + 5u], sbuf[base + 6u], sbuf[base + 7u]);
   }
-  let job = workgroupUniformLoad(&wjob);
-  let st = workgroupUniformLoad(&wsamp);
-  if (st.z != 0u) { return; }
-  forward_one(j, job, tid);
-  // Thread 0 reads the logits the other threads just wrote.
+  return LayJob(workgroupUniformLoad(&wjob), workgroupUniformLoad(&wsamp));
+}
+
+// xs = the output of the layer before this one: the residual after its attention, plus its MLP's
+// partial sums and bias.
+fn lay_layer_output(j: u32, layer: u32, tid: u32) {
+  let bias = LAYER_BASE + (layer - 1u) * LAYER_SIZE + MPROJ_B;
+  for (var i = tid; i < D; i += WG) {
+    var part = W[bias + i];
+    for (var t = 0u; t < NT; t++) { part += act[act_at(j, ACT_PART + t) + i]; }
+    xs[i] = act[act_at(j, ACT_MID) + i] + part;
+  }
+  workgroupBarrier();
+}
+
+// The attention's input projection: workgroup x takes outputs x*WG .. x*WG + WG - 1 of q|k|v.
+@compute @workgroup_size(WG)
+fn lay_qkv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  let job = lj.job;
+  let layer = params.layer;
+  if (layer == 0u) {
+    embed(job.z, job.w, tid);
+  } else {
+    lay_layer_output(j, layer, tid);
+  }
+  // Workgroup 0 keeps the layer's input for the attention's residual.
+  if (wid.x == 0u) {
+    for (var i = tid; i < D; i += WG) { act[act_at(j, ACT_IN) + i] = xs[i]; }
+  }
+  let base = LAYER_BASE + layer * LAYER_SIZE;
+  layer_norm(base + LN1_W, base + LN1_B, tid);
+  let o = wid.x * WG + tid;
+  if (o < 3u * D) {
+    var acc = W[base + ATTN_B + o];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + ATTN_W + k * 3u * D + o]; }
+    let kv = kv_base(layer, job.x, job.y);
+    if (o < D) {
+      act[act_at(j, ACT_Q) + o] = acc;
+    } else if (o < 2u * D) {
+      kcache[kv + o - D] = acc;
+    } else {
+      vcache[kv + o - 2u * D] = acc;
+    }
+  }
+}
+
+// The attention (one workgroup per row): its residual into ACT_MID.
+@compute @workgroup_size(WG)
+fn lay_attn(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  for (var i = tid; i < D; i += WG) {
+    xs[i] = act[act_at(j, ACT_IN) + i];
+    qs[i] = act[act_at(j, ACT_Q) + i];
+  }
+  workgroupBarrier();
+  attend(params.layer, lj.job.x, lj.job.y, tid);
+  for (var i = tid; i < D; i += WG) { act[act_at(j, ACT_MID) + i] = xs[i]; }
+}
+
+// The MLP: workgroup x takes hidden units x*WG .. x*WG + WG - 1 and writes its share of the
+// projection back (without the bias) to partial sum x; the next stage adds them up.
+@compute @workgroup_size(WG)
+fn lay_mlp(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  for (var i = tid; i < D; i += WG) { xs[i] = act[act_at(j, ACT_MID) + i]; }
+  workgroupBarrier();
+  let base = LAYER_BASE + params.layer * LAYER_SIZE;
+  layer_norm(base + LN2_W, base + LN2_B, tid);
+  let first = wid.x * WG;
+  let count = min(WG, FF - first);
+  if (tid < count) {
+    let u = first + tid;
+    var acc = W[base + FC_B + u];
+    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + FC_W + k * FF + u]; }
+    ms[tid] = gelu_new(acc);
+  }
+  workgroupBarrier();
+  for (var o = tid; o < D; o += WG) {
+    var acc = 0.0;
+    for (var k = 0u; k < count; k++) { acc += ms[k] * W[base + MPROJ_W + (first + k) * D + o]; }
+    act[act_at(j, ACT_PART + wid.x) + o] = acc;
+  }
+}
+
+// The last layer's output, the final LayerNorm and the logits (one workgroup per row).
+fn lay_logits(j: u32, tid: u32) {
+  lay_layer_output(j, NL, tid);
+  head(j, tid, LNF_W, LNF_B);
+}
+
+@compute @workgroup_size(WG)
+fn lay_head(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  lay_logits(j, tid);
+}
+
+// The head, then thread 0 samples and advances the job (as decode_sample does).
+@compute @workgroup_size(WG)
+fn lay_head_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  lay_logits(j, tid);
   storageBarrier();
   workgroupBarrier();
-  if (tid == 0u) { sample_next(j, base, job, st); }
+  if (tid == 0u) { sample_next(j, SB_JOBS + j * ${SAMPLER_JOB_WORDS}u, lj.job, lj.state); }
 }
 
 @compute @workgroup_size(WG)

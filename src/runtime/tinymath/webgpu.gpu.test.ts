@@ -15,7 +15,7 @@ import { makeArithProblem } from '../../tasks/arith';
 import { readExportDir, readGolden } from './node-files';
 import { TinyMathRuntime, chooseAdapter } from './runtime';
 import { requireExportDirs } from './test-support';
-import { WebGpuBackend } from './webgpu';
+import { WebGpuBackend, type DecodeMode } from './webgpu';
 
 const enabled = process.env['TTC_GPU_TESTS'] === '1';
 
@@ -49,11 +49,11 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   async function gpuMatchesCpu(
     e: TinyMathExport,
     script: (batch: BatchHandle) => Promise<Float32Array[]>,
-    workgroup?: number,
+    options: { workgroup?: number; decode?: DecodeMode } = {},
   ): Promise<{ outputs: Float32Array[]; dispatchesPerStep: number }> {
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, {
       scoreTile: 8,
-      ...(workgroup ? { workgroup } : {}),
+      ...options,
     });
     const run = async (b: DecoderBackend): Promise<Float32Array[]> => {
       const batch = await b.createBatch(3, 60);
@@ -118,7 +118,17 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     const { outputs } = await gpuMatchesCpu(e, script);
     expect(outputs[1]!.length).toBe(3 * e.config.vocabSize);
     // Other workgroup sizes (the benchmark compares them): fewer threads than the width, and more.
-    for (const workgroup of [16, 256]) await gpuMatchesCpu(e, script, workgroup);
+    for (const workgroup of [16, 256]) await gpuMatchesCpu(e, script, { workgroup });
+    // The layered decode (three dispatches per layer, many workgroups per row), at three sizes:
+    // one, three and twelve tiles of the MLP's 128 hidden units.
+    for (const workgroup of [128, 64, 16]) {
+      const layered = await gpuMatchesCpu(e, script, { workgroup, decode: 'layered' });
+      expect(layered.dispatchesPerStep).toBe(3 * e.config.nLayer + 1);
+    }
+    const prm = parseExport(syntheticConfidencePrm(14), 'prm');
+    await expect(
+      WebGpuBackend.create(device, prm.config, prm.weights, { decode: 'layered' }),
+    ).rejects.toThrow(/layered decode is for a generator/);
     await expect(
       WebGpuBackend.create(device, e.config, e.weights, { workgroup: 100 }),
     ).rejects.toThrow(/power of two/);
@@ -195,121 +205,132 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     gpuBackend.dispose();
   });
 
-  it('sampling on the GPU (decodeSampled) gives the completions of sampling the same logits on the host', async () => {
-    const e = parseExport(
-      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 48, scale: 0.8 }, 9),
-    );
-    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
-    // The same backend with decodeSampled hidden: the model reads logits back every step.
-    const hostSampledGpu = hostSampled(gpuBackend);
-    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
-    const prompts = ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:7\n', 'Q:5,+3\n', 'Q:90,-4,+1\n'];
-    let tokens = 0;
-    let stopped = 0;
-    // Sampled at temperature 1 and 0.7 with top-p, greedy, with one-token and longer stop
-    // strings, and with a cap longer than one call's steps: every reason to end a row.
-    for (const request of [
-      { maxTokens: 40, temperature: 1, topP: 1, seed: 3, stop: ['\n'] },
-      { maxTokens: 45, temperature: 0.7, topP: 0.8, seed: 4, stop: ['+1', '='] },
-      { maxTokens: 9, temperature: 1.3, topP: 0.95, seed: 5 },
-      { maxTokens: 40, temperature: 0, topP: 1, seed: 6, stop: ['\n'] },
-    ]) {
-      const full = { ...request, prompts, logprobs: true };
-      const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(full);
-      const onHost = await new TinyMathModel(e, source(hostSampledGpu)).generate(full);
-      onGpu.forEach((c, i) => {
-        const h = onHost[i]!;
-        expect({ text: c.text, finish: c.finishReason, n: c.completionTokens }).toEqual({
-          text: h.text,
-          finish: h.finishReason,
-          n: h.completionTokens,
+  it.each(['fused', 'layered'] as const)(
+    'sampling on the GPU (decodeSampled, %s decode) gives the completions of sampling the same logits on the host',
+    async (decode) => {
+      const e = parseExport(
+        syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 48, scale: 0.8 }, 9),
+      );
+      const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { decode });
+      // The same backend with decodeSampled hidden: the model reads logits back every step.
+      const hostSampledGpu = hostSampled(gpuBackend);
+      const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+      const prompts = ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:7\n', 'Q:5,+3\n', 'Q:90,-4,+1\n'];
+      let tokens = 0;
+      let stopped = 0;
+      // Sampled at temperature 1 and 0.7 with top-p, greedy, with one-token and longer stop
+      // strings, and with a cap longer than one call's steps: every reason to end a row.
+      for (const request of [
+        { maxTokens: 40, temperature: 1, topP: 1, seed: 3, stop: ['\n'] },
+        { maxTokens: 45, temperature: 0.7, topP: 0.8, seed: 4, stop: ['+1', '='] },
+        { maxTokens: 9, temperature: 1.3, topP: 0.95, seed: 5 },
+        { maxTokens: 40, temperature: 0, topP: 1, seed: 6, stop: ['\n'] },
+      ]) {
+        const full = { ...request, prompts, logprobs: true };
+        const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(full);
+        const onHost = await new TinyMathModel(e, source(hostSampledGpu)).generate(full);
+        onGpu.forEach((c, i) => {
+          const h = onHost[i]!;
+          expect({ text: c.text, finish: c.finishReason, n: c.completionTokens }).toEqual({
+            text: h.text,
+            finish: h.finishReason,
+            n: h.completionTokens,
+          });
+          expect(c.tokenLogprobs!.length).toBe(h.tokenLogprobs!.length);
+          c.tokenLogprobs!.forEach((lp, k) => expect(lp).toBeCloseTo(h.tokenLogprobs![k]!, 4));
+          tokens += c.completionTokens;
+          if (c.finishReason === 'stop') stopped++;
         });
-        expect(c.tokenLogprobs!.length).toBe(h.tokenLogprobs!.length);
-        c.tokenLogprobs!.forEach((lp, k) => expect(lp).toBeCloseTo(h.tokenLogprobs![k]!, 4));
-        tokens += c.completionTokens;
-        if (c.finishReason === 'stop') stopped++;
-      });
-    }
-    // The requests did exercise long runs and stops.
-    expect(tokens).toBeGreaterThan(200);
-    expect(stopped).toBeGreaterThan(2);
-    gpuBackend.dispose();
-  });
-
-  it('decodeSampled ends rows at their budget and at the batch length, and rejects bad requests', async () => {
-    const e = parseExport(
-      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 40, scale: 0.5 }, 12),
-    );
-    const backend = await WebGpuBackend.create(device, e.config, e.weights);
-    const batch = await backend.createBatch(3, 12);
-    const ids = e.tokenizer.encode('Q:12,+3\n');
-    await batch.prefill([0, 1, 2], [ids.slice(0, 3), ids.slice(0, 5), ids.slice(0, 2)]);
-    const request = {
-      rows: [0, 1, 2],
-      tokens: [ids[3]!, ids[5]!, ids[2]!],
-      rngStates: [1, 2, 3],
-      budgets: [4, 40, 40],
-      steps: 20,
-      temperature: 1,
-      topP: 1,
-      banned: [],
-      endTokens: [],
-    };
-    const got = await batch.decodeSampled!(request);
-    // Row 0 spends its budget of 4; rows 1 and 2 stop when the batch's 12 slots are full.
-    expect([...got.counts]).toEqual([4, 7, 10]);
-    expect([0, 1, 2].map((r) => batch.length(r))).toEqual([7, 12, 12]);
-    for (let i = 0; i < 3; i++)
-      for (let k = 0; k < got.counts[i]!; k++) {
-        expect(got.tokens[i * 20 + k]).toBeGreaterThanOrEqual(0);
-        expect(got.tokens[i * 20 + k]).toBeLessThan(e.config.vocabSize);
-        expect(got.logprobs[i * 20 + k]).toBeLessThanOrEqual(0);
       }
-    // Row 1 is full; then bad budgets, step counts and token ids.
-    const one = { ...request, rows: [0], tokens: [3], rngStates: [1], budgets: [1] };
-    for (const [bad, message] of [
-      [{ rows: [1] }, /past the batch's maximum length/],
-      [{ budgets: [0] }, /budget/],
-      [{ steps: 0 }, /steps/],
-      [{ banned: [999] }, /outside the vocabulary/],
-    ] as const) {
-      await expect(batch.decodeSampled!({ ...one, ...bad })).rejects.toThrow(message);
-    }
-    batch.release();
-    backend.dispose();
-  });
+      // The requests did exercise long runs and stops.
+      expect(tokens).toBeGreaterThan(200);
+      expect(stopped).toBeGreaterThan(2);
+      gpuBackend.dispose();
+    },
+  );
 
-  it('repeating the last decode kernel (the benchmark) leaves the batch state unchanged', async () => {
-    const e = parseExport(
-      syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 31),
-    );
-    const ids = e.tokenizer.encode('Q:37,+45\n37+45=82\n');
-    const backend = await WebGpuBackend.create(device, e.config, e.weights);
-    const run = async (repeat: boolean): Promise<Float32Array[]> => {
-      const batch = await backend.createBatch(2, 30);
-      await batch.prefill([0, 1], [ids.slice(0, 8), ids.slice(0, 5)]);
-      const first = await batch.step([0, 1], [ids[8]!, ids[5]!]);
-      if (repeat) {
-        const gpuBatch = batch as BatchHandle & { repeatDecodeKernel(n: number): Promise<number> };
-        expect(await gpuBatch.repeatDecodeKernel(3)).toBeGreaterThan(0);
+  it.each(['fused', 'layered'] as const)(
+    'decodeSampled (%s decode) ends rows at their budget and at the batch length, and rejects bad requests',
+    async (decode) => {
+      const e = parseExport(
+        syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 40, scale: 0.5 }, 12),
+      );
+      const backend = await WebGpuBackend.create(device, e.config, e.weights, { decode });
+      const batch = await backend.createBatch(3, 12);
+      const ids = e.tokenizer.encode('Q:12,+3\n');
+      await batch.prefill([0, 1, 2], [ids.slice(0, 3), ids.slice(0, 5), ids.slice(0, 2)]);
+      const request = {
+        rows: [0, 1, 2],
+        tokens: [ids[3]!, ids[5]!, ids[2]!],
+        rngStates: [1, 2, 3],
+        budgets: [4, 40, 40],
+        steps: 20,
+        temperature: 1,
+        topP: 1,
+        banned: [],
+        endTokens: [],
+      };
+      const got = await batch.decodeSampled!(request);
+      // Row 0 spends its budget of 4; rows 1 and 2 stop when the batch's 12 slots are full.
+      expect([...got.counts]).toEqual([4, 7, 10]);
+      expect([0, 1, 2].map((r) => batch.length(r))).toEqual([7, 12, 12]);
+      for (let i = 0; i < 3; i++)
+        for (let k = 0; k < got.counts[i]!; k++) {
+          expect(got.tokens[i * 20 + k]).toBeGreaterThanOrEqual(0);
+          expect(got.tokens[i * 20 + k]).toBeLessThan(e.config.vocabSize);
+          expect(got.logprobs[i * 20 + k]).toBeLessThanOrEqual(0);
+        }
+      // Row 1 is full; then bad budgets, step counts and token ids.
+      const one = { ...request, rows: [0], tokens: [3], rngStates: [1], budgets: [1] };
+      for (const [bad, message] of [
+        [{ rows: [1] }, /past the batch's maximum length/],
+        [{ budgets: [0] }, /budget/],
+        [{ steps: 0 }, /steps/],
+        [{ banned: [999] }, /outside the vocabulary/],
+      ] as const) {
+        await expect(batch.decodeSampled!({ ...one, ...bad })).rejects.toThrow(message);
       }
-      const next = await batch.step([0, 1], [ids[9]!, ids[6]!]);
       batch.release();
-      return [first, next];
-    };
-    const [plain, repeated] = [await run(false), await run(true)];
-    expect(maxAbsDiff(repeated[1]!, plain[1]!)).toBe(0);
-    // A prefill is not a fused decode step: there is nothing to repeat.
-    const batch = await backend.createBatch(1, 10);
-    await batch.prefill([0], [ids.slice(0, 4)]);
-    await expect(
-      (
-        batch as BatchHandle & { repeatDecodeKernel(n: number): Promise<number> }
-      ).repeatDecodeKernel(1),
-    ).rejects.toThrow(/no decode step/);
-    batch.release();
-    backend.dispose();
-  });
+      backend.dispose();
+    },
+  );
+
+  it.each(['fused', 'layered'] as const)(
+    'repeating the last decode step (the benchmark, %s decode) leaves the batch state unchanged',
+    async (decode) => {
+      const e = parseExport(
+        syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 31),
+      );
+      const ids = e.tokenizer.encode('Q:37,+45\n37+45=82\n');
+      const backend = await WebGpuBackend.create(device, e.config, e.weights, { decode });
+      const run = async (repeat: boolean): Promise<Float32Array[]> => {
+        const batch = await backend.createBatch(2, 30);
+        await batch.prefill([0, 1], [ids.slice(0, 8), ids.slice(0, 5)]);
+        const first = await batch.step([0, 1], [ids[8]!, ids[5]!]);
+        if (repeat) {
+          const gpuBatch = batch as BatchHandle & {
+            repeatDecodeKernel(n: number): Promise<number>;
+          };
+          expect(await gpuBatch.repeatDecodeKernel(3)).toBeGreaterThan(0);
+        }
+        const next = await batch.step([0, 1], [ids[9]!, ids[6]!]);
+        batch.release();
+        return [first, next];
+      };
+      const [plain, repeated] = [await run(false), await run(true)];
+      expect(maxAbsDiff(repeated[1]!, plain[1]!)).toBe(0);
+      // A prefill is not a fused decode step: there is nothing to repeat.
+      const batch = await backend.createBatch(1, 10);
+      await batch.prefill([0], [ids.slice(0, 4)]);
+      await expect(
+        (
+          batch as BatchHandle & { repeatDecodeKernel(n: number): Promise<number> }
+        ).repeatDecodeKernel(1),
+      ).rejects.toThrow(/no decode step/);
+      batch.release();
+      backend.dispose();
+    },
+  );
 
   it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {
     const gen = parseExport(

@@ -18,6 +18,7 @@ import {
 } from './backend';
 import type { TinyMathWeights } from './format';
 import {
+  ACT_BINDING,
   SAMPLER_BANNED,
   SAMPLER_BINDING,
   SAMPLER_END,
@@ -25,6 +26,7 @@ import {
   SAMPLER_JOB_WORDS,
   SAMPLER_MAX_VOCAB,
   WORKGROUP,
+  layeredShape,
   scoreTile,
   tinyMathWgsl,
   weightLayout,
@@ -86,6 +88,17 @@ async function checked<T>(device: GPUDevice, what: string, create: () => T): Pro
   return value;
 }
 
+export type DecodeMode = 'fused' | 'layered';
+
+interface LayeredPipelines {
+  layout: GPUBindGroupLayout;
+  qkv: GPUComputePipeline;
+  attn: GPUComputePipeline;
+  mlp: GPUComputePipeline;
+  head: GPUComputePipeline;
+  headSample: GPUComputePipeline;
+}
+
 export class WebGpuBackend implements DecoderBackend {
   readonly name = 'webgpu' as const;
   /**
@@ -110,9 +123,22 @@ export class WebGpuBackend implements DecoderBackend {
       confidence: [GPUComputePipeline, GPUComputePipeline, GPUComputePipeline] | null;
       /** decode_sample and its own layout (null for a model with the confidence input). */
       sampled: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } | null;
+      /** The layered decode's kernels (`lay_*`) and layout, when this backend decodes that way. */
+      layered: LayeredPipelines | null;
     },
+    /** Threads per workgroup the kernels were compiled with. */
+    readonly workgroup: number,
   ) {
-    this.dispatchesPerStep = pipelines.confidence ? 2 * config.nLayer + 3 : 1;
+    this.dispatchesPerStep = pipelines.confidence
+      ? 2 * config.nLayer + 3
+      : pipelines.layered
+        ? layeredShape(config, workgroup).dispatchesPerStep
+        : 1;
+  }
+
+  /** How a decode step is split: one fused dispatch, or `lay_*` stages (kernels.ts). */
+  get decodeMode(): DecodeMode {
+    return this.pipelines.layered ? 'layered' : 'fused';
   }
 
   /**
@@ -120,6 +146,8 @@ export class WebGpuBackend implements DecoderBackend {
    * @param device a device the caller owns (and destroys); shared by the generator and the PRM
    * @param options.scoreTile attention positions per tile (tests force small tiles to cover the online softmax)
    * @param options.workgroup threads per workgroup (default WORKGROUP; the benchmark compares others)
+   * @param options.decode 'fused' (default: one dispatch per decode step) or 'layered' (three per
+   *   layer over many workgroups per row, kernels.ts `lay_*`; the benchmark compares them)
    * @throws BackendLostError when the GPU runs out of memory; Error when the model's shape does not
    *   fit the device's limits (the caller then uses the CPU path)
    */
@@ -127,9 +155,14 @@ export class WebGpuBackend implements DecoderBackend {
     device: GPUDevice,
     config: TinyMathConfig,
     weights: TinyMathWeights,
-    options: { scoreTile?: number; workgroup?: number } = {},
+    options: { scoreTile?: number; workgroup?: number; decode?: DecodeMode } = {},
   ): Promise<WebGpuBackend> {
     const wg = options.workgroup ?? WORKGROUP;
+    const layered = options.decode === 'layered';
+    if (layered && (config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB))
+      throw new Error(
+        'WebGPU: the layered decode is for a generator (no confidence input, a small vocabulary)',
+      );
     const maxThreads = Math.min(
       device.limits.maxComputeInvocationsPerWorkgroup,
       device.limits.maxComputeWorkgroupSizeX,
@@ -174,19 +207,26 @@ export class WebGpuBackend implements DecoderBackend {
     });
     // decode_sample uses only these bindings; its sampler buffer would take the other kernels'
     // layout past the 8 storage buffers per stage that every device allows.
+    const samplerEntries: GPUBindGroupLayoutEntry[] = [
+      { binding: 0, visibility: 4, buffer: storage(true) },
+      { binding: 1, visibility: 4, buffer: storage(false) },
+      { binding: 2, visibility: 4, buffer: storage(false) },
+      { binding: 6, visibility: 4, buffer: storage(false) },
+      { binding: 7, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } },
+      { binding: SAMPLER_BINDING, visibility: 4, buffer: storage(false) },
+    ];
     const sampledLayout =
       config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB
         ? null
-        : device.createBindGroupLayout({
-            entries: [
-              { binding: 0, visibility: 4, buffer: storage(true) },
-              { binding: 1, visibility: 4, buffer: storage(false) },
-              { binding: 2, visibility: 4, buffer: storage(false) },
-              { binding: 6, visibility: 4, buffer: storage(false) },
-              { binding: 7, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } },
-              { binding: SAMPLER_BINDING, visibility: 4, buffer: storage(false) },
-            ],
-          });
+        : device.createBindGroupLayout({ entries: samplerEntries });
+    const layeredLayout = layered
+      ? device.createBindGroupLayout({
+          entries: [
+            ...samplerEntries,
+            { binding: ACT_BINDING, visibility: 4, buffer: storage(false) },
+          ],
+        })
+      : null;
     const code = tinyMathWgsl(config, tile, wg);
     const module = device.createShaderModule({ code, label: 'tinymath' });
     const make = (entryPoint: string, bindGroupLayout = layout): Promise<GPUComputePipeline> =>
@@ -213,8 +253,31 @@ export class WebGpuBackend implements DecoderBackend {
       sampledLayout && sampledPipeline
         ? { pipeline: sampledPipeline, layout: sampledLayout }
         : null;
-    const pipelines = { decode, prefillA, prefillB, confidence, sampled };
-    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines);
+    let layeredPipelines: LayeredPipelines | null = null;
+    if (layeredLayout) {
+      const [qkv, attn, mlp, head, headSample] = await Promise.all(
+        ['lay_qkv', 'lay_attn', 'lay_mlp', 'lay_head', 'lay_head_sample'].map((e) =>
+          make(e, layeredLayout),
+        ),
+      );
+      layeredPipelines = {
+        layout: layeredLayout,
+        qkv: qkv!,
+        attn: attn!,
+        mlp: mlp!,
+        head: head!,
+        headSample: headSample!,
+      };
+    }
+    const pipelines = {
+      decode,
+      prefillA,
+      prefillB,
+      confidence,
+      sampled,
+      layered: layeredPipelines,
+    };
+    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines, wg);
     void device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
     });
@@ -296,7 +359,10 @@ class GpuBatch implements BatchHandle {
   private sampler: {
     buffer: GPUBuffer;
     staging: GPUBuffer;
+    /** decode_sample's (fused decode) or the lay_* kernels' (layered decode). */
     bindGroup: GPUBindGroup;
+    /** The layered decode's activations. */
+    act: GPUBuffer | null;
     jobs: number;
     steps: number;
   } | null = null;
@@ -368,6 +434,7 @@ class GpuBatch implements BatchHandle {
     // The sampler's bind group holds the old logits buffer: make it again when next needed.
     this.sampler?.buffer.destroy();
     this.sampler?.staging.destroy();
+    this.sampler?.act?.destroy();
     this.sampler = null;
     const n = Math.max(jobs, this.capacity * 2);
     [this.jobs, this.xbuf, this.qbuf, this.logits, this.staging] = await checked(
@@ -408,11 +475,147 @@ class GpuBatch implements BatchHandle {
   }
 
   step(rows: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
+    if (this.backend.pipelines.layered) return this.layeredStep(rows, tokens);
     return this.run(
       rows,
       tokens.map((t) => [t]),
       true,
     );
+  }
+
+  /** A decode step through the lay_* kernels, its jobs in the sampler buffer, logits read back. */
+  private async layeredStep(
+    rows: readonly number[],
+    tokens: readonly number[],
+  ): Promise<Float32Array> {
+    this.checkLive();
+    const { vocabSize: V, nPositions } = this.backend.config;
+    const feeds = tokens.map((t) => [t]);
+    checkFeed(
+      this,
+      rows,
+      rows.map(() => 1),
+      V,
+      feeds,
+    );
+    const J = rows.length;
+    if (J === 0) return new Float32Array(0);
+    const fed = feedPositions(rows, feeds, undefined, this.next, nPositions);
+    this.busy = true;
+    try {
+      const sampler = await this.ensureSampler(J, 1);
+      this.writeJobs(sampler.buffer, rows, tokens, {
+        positions: fed.map((p) => p[0]!),
+        rngStates: rows.map(() => 0),
+        budgets: rows.map(() => 1),
+        temperature: 0,
+        topP: 1,
+        banned: [],
+        endTokens: [],
+      });
+      for (const row of rows) this.lengths[row]!++;
+      this.writeParams(J);
+      this.lastDecodeJobs = J;
+      const device = this.backend.device;
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      this.encodeLayered(pass, J, 1, false);
+      pass.end();
+      encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, J * V * 4);
+      device.queue.submit([encoder.finish()]);
+      try {
+        await this.staging!.mapAsync(MAP_READ, 0, J * V * 4);
+      } catch (e) {
+        this.backend.assertUsable();
+        throw lostError(`reading the logits back failed (${(e as Error).message})`);
+      }
+      const out = new Float32Array(this.staging!.getMappedRange(0, J * V * 4).slice(0));
+      this.staging!.unmap();
+      return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** `steps` layered decode steps over the J jobs in the sampler buffer (sampling or not). */
+  private encodeLayered(
+    pass: GPUComputePassEncoder,
+    J: number,
+    steps: number,
+    sample: boolean,
+  ): void {
+    const lay = this.backend.pipelines.layered!;
+    const { qkvTiles, mlpTiles } = layeredShape(this.backend.config, this.backend.workgroup);
+    const bindGroup = this.sampler!.bindGroup;
+    for (let s = 0; s < steps; s++) {
+      for (let l = 0; l < this.backend.config.nLayer; l++) {
+        pass.setBindGroup(0, bindGroup, [l * PARAM_STRIDE]);
+        pass.setPipeline(lay.qkv);
+        pass.dispatchWorkgroups(qkvTiles, J);
+        pass.setPipeline(lay.attn);
+        pass.dispatchWorkgroups(1, J);
+        pass.setPipeline(lay.mlp);
+        pass.dispatchWorkgroups(mlpTiles, J);
+      }
+      pass.setPipeline(sample ? lay.headSample : lay.head);
+      pass.dispatchWorkgroups(1, J);
+    }
+  }
+
+  /** The per-layer parameters for `jobs` jobs (written again only when the count changes). */
+  private writeParams(jobs: number): void {
+    if (this.paramsJobs === jobs) return;
+    const nLayer = this.backend.config.nLayer;
+    const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
+    for (let l = 0; l < nLayer; l++)
+      params.set([l, jobs, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
+    this.backend.device.queue.writeBuffer(this.params, 0, params);
+    this.paramsJobs = jobs;
+  }
+
+  /**
+   * The sampler buffer's header, token flags and one job per row (kernels.ts, SAMPLER_*).
+   * Returns the word where its outputs start.
+   */
+  private writeJobs(
+    buffer: GPUBuffer,
+    rows: readonly number[],
+    tokens: readonly number[],
+    o: {
+      positions: readonly number[];
+      rngStates: readonly number[];
+      budgets: readonly number[];
+      temperature: number;
+      topP: number;
+      banned: readonly number[];
+      endTokens: readonly number[];
+    },
+  ): number {
+    const V = this.backend.config.vocabSize;
+    const jobsAt = SAMPLER_HEADER_WORDS + V;
+    const outAt = jobsAt + SAMPLER_JOB_WORDS * rows.length;
+    const words = new Uint32Array(outAt);
+    const asFloat = new Float32Array(words.buffer, 0, 2);
+    asFloat[0] = o.temperature;
+    asFloat[1] = o.topP;
+    words[2] = outAt;
+    for (const t of o.banned) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_BANNED;
+    for (const t of o.endTokens) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_END;
+    rows.forEach((row, i) => {
+      words.set(
+        [
+          row,
+          this.lengths[row]!,
+          tokens[i]!,
+          o.positions[i]!,
+          o.rngStates[i]! >>> 0,
+          o.budgets[i]!,
+        ],
+        jobsAt + SAMPLER_JOB_WORDS * i,
+      );
+    });
+    this.backend.device.queue.writeBuffer(buffer, 0, words);
+    return outAt;
   }
 
   prefill(
@@ -528,7 +731,8 @@ class GpuBatch implements BatchHandle {
     const start = performance.now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    this.encodeDecode(pass, total, repeats);
+    if (this.backend.pipelines.layered) this.encodeLayered(pass, total, repeats, false);
+    else this.encodeDecode(pass, total, repeats);
     pass.end();
     encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, 4);
     device.queue.submit([encoder.finish()]);
@@ -539,10 +743,11 @@ class GpuBatch implements BatchHandle {
 
   async decodeSampled(request: SampledDecodeRequest): Promise<SampledDecodeResult> {
     this.checkLive();
-    const sampled = this.backend.pipelines.sampled;
-    if (!sampled) throw new Error('TinyMath batch: this model cannot sample on the GPU');
+    const { sampled, layered } = this.backend.pipelines;
+    if (!sampled && !layered)
+      throw new Error('TinyMath batch: this model cannot sample on the GPU');
     const { rows, tokens, rngStates, budgets, steps, temperature, topP } = request;
-    const { vocabSize: V, nLayer } = this.backend.config;
+    const { vocabSize: V } = this.backend.config;
     const J = rows.length;
     if (tokens.length !== J || rngStates.length !== J || budgets.length !== J)
       throw new Error(
@@ -574,35 +779,27 @@ class GpuBatch implements BatchHandle {
       const device = this.backend.device;
       const sampler = await this.ensureSampler(J, steps);
       const jobsAt = SAMPLER_HEADER_WORDS + V;
-      const outAt = jobsAt + SAMPLER_JOB_WORDS * J;
-      const words = new Uint32Array(outAt);
-      const asFloat = new Float32Array(words.buffer, 0, 2);
-      asFloat[0] = temperature;
-      asFloat[1] = topP;
-      words[2] = outAt;
-      for (const t of request.banned) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_BANNED;
-      for (const t of request.endTokens) words[SAMPLER_HEADER_WORDS + t]! |= SAMPLER_END;
-      rows.forEach((row, i) => {
-        words.set(
-          [row, this.lengths[row]!, tokens[i]!, this.next[row]!, rngStates[i]! >>> 0, budgets[i]!],
-          jobsAt + SAMPLER_JOB_WORDS * i,
-        );
+      const outAt = this.writeJobs(sampler.buffer, rows, tokens, {
+        positions: rows.map((row) => this.next[row]!),
+        rngStates,
+        budgets,
+        temperature,
+        topP,
+        banned: request.banned,
+        endTokens: request.endTokens,
       });
-      device.queue.writeBuffer(sampler.buffer, 0, words);
-      if (this.paramsJobs !== J) {
-        const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
-        for (let l = 0; l < nLayer; l++)
-          params.set([l, J, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
-        device.queue.writeBuffer(this.params, 0, params);
-        this.paramsJobs = J;
-      }
+      this.writeParams(J);
       this.lastDecodeJobs = 0;
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      pass.setPipeline(sampled.pipeline);
-      pass.setBindGroup(0, sampler.bindGroup, [0]);
-      const [gx, gy] = jobGrid(J);
-      for (let s = 0; s < steps; s++) pass.dispatchWorkgroups(gx, gy);
+      if (layered) {
+        this.encodeLayered(pass, J, steps, true);
+      } else {
+        pass.setPipeline(sampled!.pipeline);
+        pass.setBindGroup(0, sampler.bindGroup, [0]);
+        const [gx, gy] = jobGrid(J);
+        for (let s = 0; s < steps; s++) pass.dispatchWorkgroups(gx, gy);
+      }
       pass.end();
       const bytes = 4 * (outAt - jobsAt + 2 * J * steps);
       encoder.copyBufferToBuffer(sampler.buffer, 4 * jobsAt, sampler.staging, 0, bytes);
@@ -643,13 +840,19 @@ class GpuBatch implements BatchHandle {
     if (have && have.jobs >= jobs && have.steps >= steps) return have;
     have?.buffer.destroy();
     have?.staging.destroy();
+    have?.act?.destroy();
     this.sampler = null;
     const V = this.backend.config.vocabSize;
     const J = Math.max(jobs, have?.jobs ?? 0);
     const S = Math.max(steps, have?.steps ?? 0);
     const words = SAMPLER_HEADER_WORDS + V + SAMPLER_JOB_WORDS * J + 2 * J * S;
     const device = this.backend.device;
-    const [buffer, staging] = await checked(device, 'allocating the sampler', () => [
+    const { sampled, layered } = this.backend.pipelines;
+    const { nEmbd: D } = this.backend.config;
+    const actBytes = layered
+      ? 4 * J * layeredShape(this.backend.config, this.backend.workgroup).actSlots * D
+      : 0;
+    const [buffer, staging, act] = await checked(device, 'allocating the sampler', () => [
       device.createBuffer({
         size: 4 * words,
         usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST,
@@ -660,19 +863,23 @@ class GpuBatch implements BatchHandle {
         usage: USAGE.MAP_READ | USAGE.COPY_DST,
         label: 'sampler readback',
       }),
+      actBytes > 0
+        ? device.createBuffer({ size: actBytes, usage: USAGE.STORAGE, label: 'activations' })
+        : null,
     ]);
     const bindGroup = device.createBindGroup({
-      layout: this.backend.pipelines.sampled!.layout,
+      layout: layered ? layered.layout : sampled!.layout,
       entries: [
         { binding: 0, resource: { buffer: this.backend.weightBuffer } },
         { binding: 1, resource: { buffer: this.keys } },
         { binding: 2, resource: { buffer: this.values } },
         { binding: 6, resource: { buffer: this.logits! } },
         { binding: 7, resource: { buffer: this.params, size: 16 } },
-        { binding: SAMPLER_BINDING, resource: { buffer } },
+        { binding: SAMPLER_BINDING, resource: { buffer: buffer! } },
+        ...(act ? [{ binding: ACT_BINDING, resource: { buffer: act } }] : []),
       ],
     });
-    this.sampler = { buffer, staging, bindGroup, jobs: J, steps: S };
+    this.sampler = { buffer: buffer!, staging: staging!, bindGroup, act, jobs: J, steps: S };
     return this.sampler;
   }
 
@@ -764,6 +971,7 @@ class GpuBatch implements BatchHandle {
       this.staging,
       this.sampler?.buffer,
       this.sampler?.staging,
+      this.sampler?.act,
     ])
       b?.destroy();
   }
