@@ -521,20 +521,26 @@ class GpuBatch implements BatchHandle {
       const pass = encoder.beginComputePass();
       this.encodeLayered(pass, J, 1, false);
       pass.end();
-      encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, J * V * 4);
-      device.queue.submit([encoder.finish()]);
-      try {
-        await this.staging!.mapAsync(MAP_READ, 0, J * V * 4);
-      } catch (e) {
-        this.backend.assertUsable();
-        throw lostError(`reading the logits back failed (${(e as Error).message})`);
-      }
-      const out = new Float32Array(this.staging!.getMappedRange(0, J * V * 4).slice(0));
-      this.staging!.unmap();
-      return out;
+      return await this.readLogits(encoder, J);
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Finish `encoder` with a copy of the first `jobs` rows of logits, submit it and read them. */
+  private async readLogits(encoder: GPUCommandEncoder, jobs: number): Promise<Float32Array> {
+    const bytes = jobs * this.backend.config.vocabSize * 4;
+    encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, bytes);
+    this.backend.device.queue.submit([encoder.finish()]);
+    try {
+      await this.staging!.mapAsync(MAP_READ, 0, bytes);
+    } catch (e) {
+      this.backend.assertUsable();
+      throw lostError(`reading the logits back failed (${(e as Error).message})`);
+    }
+    const out = new Float32Array(this.staging!.getMappedRange(0, bytes).slice(0));
+    this.staging!.unmap();
+    return out;
   }
 
   /** `steps` layered decode steps over the J jobs in the sampler buffer (sampling or not). */
@@ -693,17 +699,7 @@ class GpuBatch implements BatchHandle {
         }
       }
       pass.end();
-      encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, total * V * 4);
-      device.queue.submit([encoder.finish()]);
-      try {
-        await this.staging!.mapAsync(MAP_READ, 0, total * V * 4);
-      } catch (e) {
-        this.backend.assertUsable();
-        throw lostError(`reading the logits back failed (${(e as Error).message})`);
-      }
-      const out = new Float32Array(this.staging!.getMappedRange(0, total * V * 4).slice(0));
-      this.staging!.unmap();
-      return out;
+      return await this.readLogits(encoder, total);
     } finally {
       this.busy = false;
     }
