@@ -141,6 +141,7 @@ export class TinyMathPrm implements Verifier {
     const score = (logits: Float32Array, row: number): number =>
       // p(good) / (p(good) + p(bad)) is a sigmoid of the logit difference.
       1 / (1 + Math.exp(logits[row * V + bad]! - logits[row * V + good]!));
+    let room = this.cache.maxBytes;
     try {
       for (const batchGroups of batches) {
         if (signal?.aborted) throw abortError();
@@ -201,8 +202,12 @@ export class TinyMathPrm implements Verifier {
               for (let t = prefixLen; t < ids.length; t++)
                 scores[t] = score(rest, restAt + t - prefixLen);
               results[i] = { stepScores: tagAt.map((t) => scores[t]!), tokens: ids.length };
-              if (cached)
+              // Past the cache's size, rows saved now would only push out those just saved.
+              const rowBytes = 8 * config.nLayer * config.nEmbd * ids.length;
+              if (cached && rowBytes <= room) {
+                room -= rowBytes;
                 this.cache.add({ ids, positions: null, saved: batch.saveRow!(row), data: scores });
+              }
               restAt += ids.length - prefixLen;
               row++;
             }
