@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, linear } from './cpu';
+import { WasmLinear } from './linearWasm';
 import { syntheticExport } from './fixtures';
 import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { readExportDir, readGolden } from './node-files';
@@ -190,6 +191,54 @@ describe('CPU backend', () => {
         }
       }
     }
+  });
+
+  it('the WebAssembly matrix product gives the TypeScript one bit for bit, every remainder included', () => {
+    const wasm = WasmLinear.create();
+    // Node 20 and every browser the app supports have WebAssembly SIMD.
+    expect(wasm).not.toBeNull();
+    let seed = 5;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const shapes = [
+      [7, 5],
+      [8, 3],
+      [13, 6],
+      [128, 384],
+      [512, 128],
+      [1, 1],
+    ] as const;
+    const weights = shapes.map(([k, m]) => Float32Array.from({ length: k * m }, rand));
+    wasm!.addWeights(weights);
+    for (const rows of [1, 2, 3, 4, 5, 6, 7, 9, 64]) {
+      shapes.forEach(([kDim, mDim], s) => {
+        const x = Float32Array.from({ length: rows * kDim }, rand);
+        const bias = Float32Array.from({ length: mDim }, rand);
+        const start = Float32Array.from({ length: rows * mDim }, rand);
+        for (const accumulate of [false, true]) {
+          const plain = Float32Array.from(start);
+          const fast = Float32Array.from(start);
+          linear(x, rows, kDim, weights[s]!, mDim, bias, plain, accumulate);
+          linear(x, rows, kDim, weights[s]!, mDim, bias, fast, accumulate, wasm);
+          expect(fast).toEqual(plain);
+        }
+      });
+    }
+    // Weights it was not given: the TypeScript loop.
+    expect(wasm!.has(new Float32Array(4))).toBe(false);
+  });
+
+  it('a backend with WebAssembly gives the logits of one without, bit for bit', async () => {
+    const fast = new CpuBackend(synthetic.config, synthetic.weights);
+    const plain = new CpuBackend(synthetic.config, synthetic.weights, { wasm: false });
+    expect(fast.wasm).not.toBeNull();
+    expect(plain.wasm).toBeNull();
+    const run = async (b: CpuBackend) => {
+      const batch = await b.createBatch(5, 40);
+      const prefill = await batch.prefill([0, 3], [ids.slice(0, 20), ids.slice(0, 9)]);
+      const step = await batch.step([0, 3], [ids[20]!, ids[9]!]);
+      return [prefill, step];
+    };
+    expect(await run(fast)).toEqual(await run(plain));
   });
 
   it('matches the naive forward pass with a head size that is not a multiple of 4', async () => {

@@ -14,6 +14,7 @@ import {
   type TinyMathConfig,
 } from './backend';
 import type { TinyMathWeights } from './format';
+import { WasmLinear } from './linearWasm';
 
 /**
  * out[r, :] (+)= bias + x[r, :] @ w, for w laid out [kDim, mDim] (GPT-2's Conv1D).
@@ -31,12 +32,15 @@ export function linear(
   bias: Float32Array,
   out: Float32Array,
   accumulate: boolean,
+  wasm: WasmLinear | null = null,
 ): void {
   for (let r = 0; r < rows; r++) {
     const oo = r * mDim;
     if (accumulate) for (let j = 0; j < mDim; j++) out[oo + j]! += bias[j]!;
     else for (let j = 0; j < mDim; j++) out[oo + j] = bias[j]!;
   }
+  // The same loops in WebAssembly SIMD, bit for bit (linearWasm.ts), where the weights are there.
+  if (wasm?.has(w)) return wasm.accumulate(x, rows, kDim, w, mDim, out);
   let r = 0;
   // Four rows by four weight rows per pass: each weight load serves four rows, and each load and
   // store of out[] carries four products.
@@ -226,19 +230,29 @@ export class CpuBackend implements DecoderBackend {
   readonly name = 'cpu' as const;
   readonly dispatchesPerStep = 0;
   private disposed = false;
+  /** The matrix products in WebAssembly SIMD (null: in TypeScript). */
+  readonly wasm: WasmLinear | null;
 
   /**
    * @param config the model's shape (from config.json)
-   * @param weights float32 weights from the export; kept by reference, not copied
+   * @param weights float32 weights from the export; kept by reference (the WebAssembly products
+   *   keep a copy of the layers' matrices)
+   * @param options.wasm false: the matrix products in TypeScript even where WebAssembly SIMD exists
    */
   constructor(
     readonly config: TinyMathConfig,
     readonly weights: TinyMathWeights,
-  ) {}
+    options: { wasm?: boolean } = {},
+  ) {
+    this.wasm = options.wasm === false ? null : WasmLinear.create();
+    this.wasm?.addWeights(
+      weights.layers.flatMap((l) => [l.attnWeight, l.attnProjWeight, l.fcWeight, l.mlpProjWeight]),
+    );
+  }
 
   async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {
     if (this.disposed) throw new Error('TinyMath CPU backend: used after dispose()');
-    return new CpuBatch(this.config, this.weights, batchSize, maxLength);
+    return new CpuBatch(this.config, this.weights, batchSize, maxLength, this.wasm);
   }
 
   /** Keeps one batch's KV cache under ~256 MB. */
@@ -289,6 +303,7 @@ class CpuBatch implements BatchHandle {
     private readonly weights: TinyMathWeights,
     readonly batchSize: number,
     readonly maxLength: number,
+    private readonly wasm: WasmLinear | null = null,
   ) {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`TinyMath batch: bad batch size ${batchSize}`);
@@ -522,7 +537,7 @@ class CpuBatch implements BatchHandle {
       const K = this.keys[l]!;
       const Vc = this.values[l]!;
       layerNorm(x, n, D, lw.ln1Weight, lw.ln1Bias, eps, h);
-      linear(h, n, D, lw.attnWeight, 3 * D, lw.attnBias, qkv, false);
+      linear(h, n, D, lw.attnWeight, 3 * D, lw.attnBias, qkv, false, this.wasm);
       // Write every entry's key and value first: a prefill entry attends to earlier entries of this call.
       for (let e = 0; e < n; e++) {
         const at = entryRow[e]! * rowStride + pos[e]! * D;
@@ -591,11 +606,11 @@ class CpuBatch implements BatchHandle {
           }
         }
       }
-      linear(att, n, D, lw.attnProjWeight, D, lw.attnProjBias, x, true);
+      linear(att, n, D, lw.attnProjWeight, D, lw.attnProjBias, x, true, this.wasm);
       layerNorm(x, n, D, lw.ln2Weight, lw.ln2Bias, eps, h);
-      linear(h, n, D, lw.fcWeight, 4 * D, lw.fcBias, mlp, false);
+      linear(h, n, D, lw.fcWeight, 4 * D, lw.fcBias, mlp, false, this.wasm);
       geluNew(mlp, n * 4 * D);
-      linear(mlp, n, 4 * D, lw.mlpProjWeight, D, lw.mlpProjBias, x, true);
+      linear(mlp, n, 4 * D, lw.mlpProjWeight, D, lw.mlpProjBias, x, true, this.wasm);
     }
     layerNorm(x, n, D, w.lnFWeight, w.lnFBias, eps, h);
     tiedLogits(h, n, D, w.wte, V, logits);
