@@ -107,6 +107,99 @@ function rowLoop(rows: number): string {
   (br $rows${rows})))`;
 }
 
+/**
+ * Attention scores for one head: scores[t] = f32(q . k_t * scale) for t < n, keys `stride` bytes
+ * apart; returns the largest unrounded score. As cpu.ts: four partial sums (lanes of two f64x2
+ * vectors), the rest of the head into the first, then ((s0 + s1) + (s2 + s3)) * scale.
+ */
+const ATTN_SCORES = `
+(func (export "attn_scores")
+  (param $q i32) (param $k i32) (param $n i32) (param $hd i32) (param $stride i32) (param $scale f64) (param $out i32)
+  (result f64)
+  (local $t i32) (local $i i32) (local $kt i32) (local $a v128) (local $b v128) (local $s f64) (local $max f64)
+  (local.set $max (f64.const -inf))
+  (local.set $t (i32.const 0))
+  (block $tdone (loop $tl
+    (br_if $tdone (i32.ge_s (local.get $t) (local.get $n)))
+    (local.set $kt (i32.add (local.get $k) (i32.mul (local.get $t) (local.get $stride))))
+    (local.set $a (v128.const i64x2 0 0))
+    (local.set $b (v128.const i64x2 0 0))
+    (local.set $i (i32.const 0))
+    (block $idone (loop $il
+      (br_if $idone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $hd)))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.mul
+        (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 2)))))
+        (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $kt) (i32.shl (local.get $i) (i32.const 2))))))))
+      (local.set $b (f64x2.add (local.get $b) (f64x2.mul
+        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 2)))))
+        (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $kt) (i32.shl (local.get $i) (i32.const 2))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $il)))
+    ;; The rest of the head goes into the first partial sum.
+    (block $rdone (loop $rl
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $hd)))
+      (local.set $a (f64x2.replace_lane 0 (local.get $a) (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64.mul
+        (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 2)))))
+        (f64.promote_f32 (f32.load (i32.add (local.get $kt) (i32.shl (local.get $i) (i32.const 2)))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl)))
+    (local.set $s (f64.mul (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
+      (f64.add (f64x2.extract_lane 0 (local.get $b)) (f64x2.extract_lane 1 (local.get $b))))
+      (local.get $scale)))
+    (f32.store (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 2))) (f32.demote_f64 (local.get $s)))
+    (if (f64.gt (local.get $s) (local.get $max)) (then (local.set $max (local.get $s))))
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $tl)))
+  (local.get $max))`;
+
+/**
+ * The head's output: out[i] = f32((sum over t < n of p[t] * v_t[i]) * inv), values `stride`
+ * bytes apart. As cpu.ts: four outputs at a time (two f64x2 vectors), positions in order, then
+ * the rest one at a time.
+ */
+const ATTN_MIX = `
+(func (export "attn_mix")
+  (param $p i32) (param $v i32) (param $n i32) (param $hd i32) (param $stride i32) (param $inv f64) (param $out i32)
+  (local $t i32) (local $i i32) (local $vt i32) (local $a v128) (local $b v128) (local $pt v128) (local $s f64)
+  (local.set $i (i32.const 0))
+  (block $idone (loop $il
+    (br_if $idone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $hd)))
+    (local.set $a (v128.const i64x2 0 0))
+    (local.set $b (v128.const i64x2 0 0))
+    (local.set $t (i32.const 0))
+    (local.set $vt (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 2))))
+    (block $tdone (loop $tl
+      (br_if $tdone (i32.ge_s (local.get $t) (local.get $n)))
+      (local.set $pt (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 2)))))))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $pt) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $vt))))))
+      (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $pt) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $vt))))))
+      (local.set $vt (i32.add (local.get $vt) (local.get $stride)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl)))
+    (v128.store64_lane 0 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+      (f32x4.demote_f64x2_zero (f64x2.mul (local.get $a) (f64x2.splat (local.get $inv)))))
+    (v128.store64_lane offset=8 0 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+      (f32x4.demote_f64x2_zero (f64x2.mul (local.get $b) (f64x2.splat (local.get $inv)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $il)))
+  (block $rdone (loop $rl
+    (br_if $rdone (i32.ge_s (local.get $i) (local.get $hd)))
+    (local.set $s (f64.const 0))
+    (local.set $t (i32.const 0))
+    (local.set $vt (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 2))))
+    (block $tdone2 (loop $tl2
+      (br_if $tdone2 (i32.ge_s (local.get $t) (local.get $n)))
+      (local.set $s (f64.add (local.get $s) (f64.mul
+        (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 2)))))
+        (f64.promote_f32 (f32.load (local.get $vt))))))
+      (local.set $vt (i32.add (local.get $vt) (local.get $stride)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl2)))
+    (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (f64.mul (local.get $s) (local.get $inv))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $rl))))`;
+
 export function linearWat(): string {
   const v128Locals = [
     ...Array.from({ length: ROWS }, (_, i) => [0, 1, 2, 3].map((q) => `$a${i}_${q}`)).flat(),
@@ -138,7 +231,10 @@ export function linearWat(): string {
   (local.set $r ${i32(0)})
   ${rowLoop(ROWS)}
   ${rowLoop(1)}
-))`;
+)
+${ATTN_SCORES}
+${ATTN_MIX}
+)`;
 }
 
 export async function assembleLinear(): Promise<Uint8Array> {

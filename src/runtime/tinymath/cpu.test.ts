@@ -228,17 +228,27 @@ describe('CPU backend', () => {
   });
 
   it('a backend with WebAssembly gives the logits of one without, bit for bit', async () => {
-    const fast = new CpuBackend(synthetic.config, synthetic.weights);
-    const plain = new CpuBackend(synthetic.config, synthetic.weights, { wasm: false });
-    expect(fast.wasm).not.toBeNull();
-    expect(plain.wasm).toBeNull();
-    const run = async (b: CpuBackend) => {
-      const batch = await b.createBatch(5, 40);
-      const prefill = await batch.prefill([0, 3], [ids.slice(0, 20), ids.slice(0, 9)]);
-      const step = await batch.step([0, 3], [ids[20]!, ids[9]!]);
-      return [prefill, step];
-    };
-    expect(await run(fast)).toEqual(await run(plain));
+    // Head sizes 8 and 5 (the four-at-a-time loops' remainder), with the confidence input too.
+    const odd = parseExport(
+      syntheticExport({ nEmbd: 20, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 13),
+    );
+    for (const e of [synthetic, withConfidence, odd]) {
+      const fast = new CpuBackend(e.config, e.weights);
+      const plain = new CpuBackend(e.config, e.weights, { wasm: false });
+      expect(fast.wasm).toBe(true);
+      expect(plain.wasm).toBe(false);
+      const run = async (b: CpuBackend) => {
+        const batch = await b.createBatch(5, 40);
+        const out = [await batch.prefill([0, 3], [ids.slice(0, 20), ids.slice(0, 9)])];
+        await batch.fork(3, [4]);
+        out.push(await batch.step([0, 3, 4], [ids[20]!, ids[9]!, ids[10]!]));
+        // A larger prefill grows the activations (and the instance's memory) mid-batch.
+        out.push(await batch.prefill([1], [ids.slice(0, 35)]));
+        out.push(await batch.step([0, 1], [ids[21]!, ids[35]!]));
+        return out;
+      };
+      expect(await run(fast)).toEqual(await run(plain));
+    }
   });
 
   it('matches the naive forward pass with a head size that is not a multiple of 4', async () => {

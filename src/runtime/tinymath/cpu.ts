@@ -230,29 +230,32 @@ export class CpuBackend implements DecoderBackend {
   readonly name = 'cpu' as const;
   readonly dispatchesPerStep = 0;
   private disposed = false;
-  /** The matrix products in WebAssembly SIMD (null: in TypeScript). */
-  readonly wasm: WasmLinear | null;
+  /** Whether batches run the matrix products and attention in WebAssembly SIMD. */
+  readonly wasm: boolean;
 
   /**
    * @param config the model's shape (from config.json)
-   * @param weights float32 weights from the export; kept by reference (the WebAssembly products
-   *   keep a copy of the layers' matrices)
-   * @param options.wasm false: the matrix products in TypeScript even where WebAssembly SIMD exists
+   * @param weights float32 weights from the export; kept by reference (each batch's WebAssembly
+   *   instance copies the layers' matrices, a few MB, a millisecond or two)
+   * @param options.wasm false: all in TypeScript even where WebAssembly SIMD exists
    */
   constructor(
     readonly config: TinyMathConfig,
     readonly weights: TinyMathWeights,
     options: { wasm?: boolean } = {},
   ) {
-    this.wasm = options.wasm === false ? null : WasmLinear.create();
-    this.wasm?.addWeights(
-      weights.layers.flatMap((l) => [l.attnWeight, l.attnProjWeight, l.fcWeight, l.mlpProjWeight]),
-    );
+    this.wasm = options.wasm !== false && WasmLinear.create() !== null;
   }
 
   async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {
     if (this.disposed) throw new Error('TinyMath CPU backend: used after dispose()');
-    return new CpuBatch(this.config, this.weights, batchSize, maxLength, this.wasm);
+    return new CpuBatch(
+      this.config,
+      this.weights,
+      batchSize,
+      maxLength,
+      this.wasm ? WasmLinear.create() : null,
+    );
   }
 
   /** Keeps one batch's KV cache under ~256 MB. */
@@ -285,15 +288,26 @@ class CpuBatch implements BatchHandle {
   /** Position id of each row's next token (its last position + 1). */
   private readonly next: Int32Array;
   /** Per layer, [batch, maxLength, D]. */
-  private readonly keys: Float32Array[];
-  private readonly values: Float32Array[];
+  private keys: Float32Array[];
+  private values: Float32Array[];
   private capacity = 0;
-  private x = new Float32Array(0);
-  private h = new Float32Array(0);
-  private qkv = new Float32Array(0);
-  private att = new Float32Array(0);
-  private mlp = new Float32Array(0);
+  private x: Float32Array = new Float32Array(0);
+  private h: Float32Array = new Float32Array(0);
+  private qkv: Float32Array = new Float32Array(0);
+  private att: Float32Array = new Float32Array(0);
+  private mlp: Float32Array = new Float32Array(0);
   private scores: Float32Array;
+  /** (WebAssembly) Byte offsets of the arrays above in the instance's memory. */
+  private readonly at = {
+    keys: [] as number[],
+    values: [] as number[],
+    scores: 0,
+    x: 0,
+    h: 0,
+    qkv: 0,
+    att: 0,
+    mlp: 0,
+  };
   /** Confidence input only: each row's base logits at its last position fed. */
   private readonly lastLogits: Float32Array;
   private released = false;
@@ -313,11 +327,30 @@ class CpuBatch implements BatchHandle {
       );
     }
     const size = batchSize * maxLength * config.nEmbd;
-    this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
-    this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
     this.lengths = new Int32Array(batchSize);
     this.next = new Int32Array(batchSize);
-    this.scores = new Float32Array(maxLength);
+    if (wasm) {
+      // The KV cache and every activation live in the instance's memory: no call copies them.
+      wasm.addWeights(
+        weights.layers.flatMap((l) => [
+          l.attnWeight,
+          l.attnProjWeight,
+          l.fcWeight,
+          l.mlpProjWeight,
+        ]),
+      );
+      this.at.keys = Array.from({ length: config.nLayer }, () => wasm.alloc(size));
+      this.at.values = Array.from({ length: config.nLayer }, () => wasm.alloc(size));
+      this.at.scores = wasm.alloc(maxLength);
+      this.keys = [];
+      this.values = [];
+      this.scores = new Float32Array(0);
+      this.makeViews();
+    } else {
+      this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+      this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+      this.scores = new Float32Array(maxLength);
+    }
     this.lastLogits = new Float32Array(config.confidence ? batchSize * config.vocabSize : 0);
   }
 
@@ -457,12 +490,94 @@ class CpuBatch implements BatchHandle {
   private ensureCapacity(n: number): void {
     if (n <= this.capacity) return;
     const D = this.config.nEmbd;
+    if (this.wasm) {
+      // Doubling, so that the regions left behind stay below the final size.
+      const c = Math.max(n, 2 * this.capacity);
+      this.capacity = c;
+      this.at.x = this.wasm.alloc(c * D);
+      this.at.h = this.wasm.alloc(c * D);
+      this.at.qkv = this.wasm.alloc(c * 3 * D);
+      this.at.att = this.wasm.alloc(c * D);
+      this.at.mlp = this.wasm.alloc(c * 4 * D);
+      this.makeViews();
+      return;
+    }
     this.capacity = n;
     this.x = new Float32Array(n * D);
     this.h = new Float32Array(n * D);
     this.qkv = new Float32Array(n * 3 * D);
     this.att = new Float32Array(n * D);
     this.mlp = new Float32Array(n * 4 * D);
+  }
+
+  /** (WebAssembly) Views of the instance's memory; made again whenever it grows (alloc). */
+  private makeViews(): void {
+    const wasm = this.wasm!;
+    const { nEmbd: D, nLayer } = this.config;
+    const size = this.batchSize * this.maxLength * D;
+    for (let l = 0; l < nLayer; l++) {
+      this.keys[l] = wasm.view(this.at.keys[l]!, size);
+      this.values[l] = wasm.view(this.at.values[l]!, size);
+    }
+    this.scores = wasm.view(this.at.scores, this.maxLength);
+    const c = this.capacity;
+    if (c > 0) {
+      this.x = wasm.view(this.at.x, c * D);
+      this.h = wasm.view(this.at.h, c * D);
+      this.qkv = wasm.view(this.at.qkv, c * 3 * D);
+      this.att = wasm.view(this.at.att, c * D);
+      this.mlp = wasm.view(this.at.mlp, c * 4 * D);
+    }
+  }
+
+  /**
+   * (WebAssembly) The attention of every entry and head, as the TypeScript loops in forward():
+   * the scores and the weighted sum in the module, the softmax's exp here.
+   */
+  private attendWasm(
+    K: Float32Array,
+    Vc: Float32Array,
+    entryRow: Int32Array,
+    pos: Int32Array,
+    n: number,
+    scale: number,
+  ): void {
+    const wasm = this.wasm!;
+    const { nEmbd: D, nHead } = this.config;
+    const hd = D / nHead;
+    const { scores, qkv, att } = this;
+    const rowStride = this.maxLength * D;
+    for (let e = 0; e < n; e++) {
+      const base = entryRow[e]! * rowStride;
+      const count = pos[e]! + 1;
+      for (let head = 0; head < nHead; head++) {
+        const kv = (base + head * hd) * 4;
+        const max = wasm.attnScores(
+          qkv.byteOffset + (e * 3 * D + head * hd) * 4,
+          K.byteOffset + kv,
+          count,
+          hd,
+          D * 4,
+          scale,
+          scores.byteOffset,
+        );
+        let sum = 0;
+        for (let t = 0; t < count; t++) {
+          const p = Math.exp(scores[t]! - max);
+          scores[t] = p;
+          sum += p;
+        }
+        wasm.attnMix(
+          scores.byteOffset,
+          Vc.byteOffset + kv,
+          count,
+          hd,
+          D * 4,
+          1 / sum,
+          att.byteOffset + (e * D + head * hd) * 4,
+        );
+      }
+    }
   }
 
   /**
@@ -544,8 +659,9 @@ class CpuBatch implements BatchHandle {
         K.set(qkv.subarray(e * 3 * D + D, e * 3 * D + 2 * D), at);
         Vc.set(qkv.subarray(e * 3 * D + 2 * D, e * 3 * D + 3 * D), at);
       }
+      if (this.wasm) this.attendWasm(K, Vc, entryRow, pos, n, scale);
       const scores = this.scores;
-      for (let e = 0; e < n; e++) {
+      for (let e = 0; e < n && !this.wasm; e++) {
         const base = entryRow[e]! * rowStride;
         const last = pos[e]!;
         for (let head = 0; head < nHead; head++) {

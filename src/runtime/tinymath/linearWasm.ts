@@ -1,9 +1,9 @@
 /**
- * cpu.ts's matrix product in WebAssembly SIMD (scripts/linear-wasm.ts writes it). The same
- * arithmetic as the TypeScript loop, so the results are bit for bit the same, at about twice the
- * speed. The weights are copied into the module's memory once; each call copies its input and
- * output in and the output back (a few percent of the work). Where WebAssembly SIMD is missing,
- * `WasmLinear.create()` returns null and the CPU path stays in TypeScript.
+ * cpu.ts's matrix products and attention in WebAssembly SIMD (scripts/linear-wasm.ts writes
+ * them). The same arithmetic in the same order as the TypeScript loops, so the results are bit
+ * for bit the same (the softmax's exp stays in TypeScript: Math.exp is not an instruction).
+ * Where WebAssembly SIMD is missing, `WasmLinear.create()` returns null and the CPU path stays in
+ * TypeScript.
  */
 import { LINEAR_WASM_BASE64 } from './linearWasmBytes';
 
@@ -37,19 +37,47 @@ type LinearExport = (
   mDim: number,
   out: number,
 ) => void;
+type ScoresExport = (
+  q: number,
+  k: number,
+  n: number,
+  hd: number,
+  stride: number,
+  scale: number,
+  out: number,
+) => number;
+type MixExport = (
+  p: number,
+  v: number,
+  n: number,
+  hd: number,
+  stride: number,
+  inv: number,
+  out: number,
+) => void;
 
+interface Exports {
+  memory: WebAssembly.Memory;
+  linear: LinearExport;
+  attn_scores: ScoresExport;
+  attn_mix: MixExport;
+}
+
+/**
+ * One instance of the module: its own memory, where the caller copies weights and allocates
+ * arrays (a CPU batch keeps its KV cache and activations there, so no call copies them).
+ */
 export class WasmLinear {
   /** Byte offset of each registered weight matrix in the module's memory. */
   private readonly offsets = new Map<Float32Array, number>();
-  /** End of the weights: scratch for a call's input and output starts here. */
-  private weightsEnd = 0;
+  /** End of what is allocated: scratch for a call's copied input and output starts here. */
+  private end = 0;
   private heap: Float32Array;
+  /** Counts memory growths: views made before one are detached and must be made again. */
+  generation = 0;
 
-  private constructor(
-    private readonly memory: WebAssembly.Memory,
-    private readonly fn: LinearExport,
-  ) {
-    this.heap = new Float32Array(memory.buffer);
+  private constructor(private readonly exports: Exports) {
+    this.heap = new Float32Array(exports.memory.buffer);
   }
 
   /** A fresh instance with its own memory, or null without WebAssembly SIMD. */
@@ -57,32 +85,41 @@ export class WasmLinear {
     if (typeof WebAssembly === 'undefined') return null;
     const module = wasmModule();
     if (!module) return null;
-    const instance = new WebAssembly.Instance(module, {});
-    const { memory, linear } = instance.exports as {
-      memory: WebAssembly.Memory;
-      linear: LinearExport;
-    };
-    return new WasmLinear(memory, linear);
+    return new WasmLinear(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
   }
 
   /** Copy weight matrices into the module's memory (once, before any call). */
   addWeights(matrices: readonly Float32Array[]): void {
-    const fresh = matrices.filter((m) => !this.offsets.has(m));
-    let at = this.weightsEnd;
-    this.ensureBytes(at + fresh.reduce((n, m) => n + m.byteLength, 0));
-    for (const m of fresh) {
+    for (const m of matrices) {
+      if (this.offsets.has(m)) continue;
+      const at = this.alloc(m.length);
       this.heap.set(m, at / 4);
       this.offsets.set(m, at);
-      at += m.byteLength;
     }
-    this.weightsEnd = at;
+  }
+
+  /** Room for `floats` floats (16-byte aligned); returns its byte offset. May grow the memory. */
+  alloc(floats: number): number {
+    const at = this.end;
+    this.end = at + Math.ceil((floats * 4) / 16) * 16;
+    this.ensureBytes(this.end);
+    return at;
+  }
+
+  /** A view of `floats` floats at byte offset `at` (make it again after a growth). */
+  view(at: number, floats: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, at, floats);
   }
 
   has(w: Float32Array): boolean {
     return this.offsets.has(w);
   }
 
-  /** out[rows x mDim] += x[rows x kDim] . w[kDim x mDim], as cpu.ts's linear() after its bias. */
+  /**
+   * out[rows x mDim] += x[rows x kDim] . w[kDim x mDim], as cpu.ts's linear() after its bias.
+   * Arrays in the module's memory are used in place; others are copied in (and out) through
+   * scratch space, which may grow the memory.
+   */
   accumulate(
     x: Float32Array,
     rows: number,
@@ -93,19 +130,55 @@ export class WasmLinear {
   ): void {
     const wAt = this.offsets.get(w);
     if (wAt === undefined) throw new Error('WasmLinear: weights not added');
-    const xAt = this.weightsEnd;
+    const inside = (a: Float32Array) => a.buffer === this.exports.memory.buffer;
+    if (inside(x) && inside(out)) {
+      this.exports.linear(x.byteOffset, rows, kDim, wAt, mDim, out.byteOffset);
+      return;
+    }
+    const xAt = this.end;
     const outAt = xAt + rows * kDim * 4;
     this.ensureBytes(outAt + rows * mDim * 4);
     this.heap.set(x.subarray(0, rows * kDim), xAt / 4);
     this.heap.set(out.subarray(0, rows * mDim), outAt / 4);
-    this.fn(xAt, rows, kDim, wAt, mDim, outAt);
+    this.exports.linear(xAt, rows, kDim, wAt, mDim, outAt);
     out.set(this.heap.subarray(outAt / 4, outAt / 4 + rows * mDim));
   }
 
+  /**
+   * One head's attention scores over `n` keys `stride` bytes apart, into the f32 array at
+   * `out`; returns the largest unrounded score (cpu.ts's attention). Byte offsets.
+   */
+  attnScores(
+    q: number,
+    k: number,
+    n: number,
+    hd: number,
+    stride: number,
+    scale: number,
+    out: number,
+  ): number {
+    return this.exports.attn_scores(q, k, n, hd, stride, scale, out);
+  }
+
+  /** One head's output: the values weighted by the probabilities at `p`, times `inv`. */
+  attnMix(
+    p: number,
+    v: number,
+    n: number,
+    hd: number,
+    stride: number,
+    inv: number,
+    out: number,
+  ): void {
+    this.exports.attn_mix(p, v, n, hd, stride, inv, out);
+  }
+
   private ensureBytes(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
+    const memory = this.exports.memory;
+    const have = memory.buffer.byteLength;
     if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.heap = new Float32Array(this.memory.buffer);
+    memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.heap = new Float32Array(memory.buffer);
+    this.generation++;
   }
 }
