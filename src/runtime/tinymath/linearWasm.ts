@@ -76,8 +76,18 @@ export class WasmLinear {
   /** Counts memory growths: views made before one are detached and must be made again. */
   generation = 0;
 
+  /**
+   * One head's attention scores over `n` keys `stride` bytes apart, into the f32 array at
+   * `out`; returns the largest unrounded score (cpu.ts's attention). Byte offsets.
+   */
+  readonly attnScores: ScoresExport;
+  /** One head's output: the values weighted by the probabilities at `p`, times `inv`. */
+  readonly attnMix: MixExport;
+
   private constructor(private readonly exports: Exports) {
     this.heap = new Float32Array(exports.memory.buffer);
+    this.attnScores = exports.attn_scores;
+    this.attnMix = exports.attn_mix;
   }
 
   /** A fresh instance with its own memory, or null without WebAssembly SIMD. */
@@ -142,35 +152,6 @@ export class WasmLinear {
     this.heap.set(out.subarray(0, rows * mDim), outAt / 4);
     this.exports.linear(xAt, rows, kDim, wAt, mDim, outAt);
     out.set(this.heap.subarray(outAt / 4, outAt / 4 + rows * mDim));
-  }
-
-  /**
-   * One head's attention scores over `n` keys `stride` bytes apart, into the f32 array at
-   * `out`; returns the largest unrounded score (cpu.ts's attention). Byte offsets.
-   */
-  attnScores(
-    q: number,
-    k: number,
-    n: number,
-    hd: number,
-    stride: number,
-    scale: number,
-    out: number,
-  ): number {
-    return this.exports.attn_scores(q, k, n, hd, stride, scale, out);
-  }
-
-  /** One head's output: the values weighted by the probabilities at `p`, times `inv`. */
-  attnMix(
-    p: number,
-    v: number,
-    n: number,
-    hd: number,
-    stride: number,
-    inv: number,
-    out: number,
-  ): void {
-    this.exports.attn_mix(p, v, n, hd, stride, inv, out);
   }
 
   private ensureBytes(bytes: number): void {
