@@ -532,15 +532,23 @@ class GpuBatch implements BatchHandle {
     const bytes = jobs * this.backend.config.vocabSize * 4;
     encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, bytes);
     this.backend.device.queue.submit([encoder.finish()]);
+    return new Float32Array(await this.readBack(this.staging!, bytes, 'the logits'));
+  }
+
+  /**
+   * A copy of the first `bytes` of a mapped-read buffer once the GPU is done with it; a failure
+   * (the device went) becomes BackendLostError.
+   */
+  private async readBack(staging: GPUBuffer, bytes: number, what: string): Promise<ArrayBuffer> {
     try {
-      await this.staging!.mapAsync(MAP_READ, 0, bytes);
+      await staging.mapAsync(MAP_READ, 0, bytes);
     } catch (e) {
       this.backend.assertUsable();
-      throw lostError(`reading the logits back failed (${(e as Error).message})`);
+      throw lostError(`reading ${what} back failed (${(e as Error).message})`);
     }
-    const out = new Float32Array(this.staging!.getMappedRange(0, bytes).slice(0));
-    this.staging!.unmap();
-    return out;
+    const copy = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    return copy;
   }
 
   /** `steps` layered decode steps over the J jobs in the sampler buffer (sampling or not). */
@@ -568,7 +576,10 @@ class GpuBatch implements BatchHandle {
     }
   }
 
-  /** The per-layer parameters for `jobs` jobs (written again only when the count changes). */
+  /**
+   * The per-layer parameters for `jobs` jobs, written again only when the count changes (decode
+   * steps of one batch repeat it).
+   */
   private writeParams(jobs: number): void {
     if (this.paramsJobs === jobs) return;
     const nLayer = this.backend.config.nLayer;
@@ -665,14 +676,7 @@ class GpuBatch implements BatchHandle {
         });
       });
       device.queue.writeBuffer(this.jobs!, 0, jobs);
-      // The parameters change only with the number of jobs (decode steps of one batch repeat it).
-      if (this.paramsJobs !== total) {
-        const params = new Uint32Array((PARAM_STRIDE / 4) * nLayer);
-        for (let l = 0; l < nLayer; l++)
-          params.set([l, total, this.maxLength, this.batchSize], (l * PARAM_STRIDE) / 4);
-        device.queue.writeBuffer(this.params, 0, params);
-        this.paramsJobs = total;
-      }
+      this.writeParams(total);
 
       const [gx, gy] = jobGrid(total);
       const encoder = device.createCommandEncoder();
@@ -800,14 +804,9 @@ class GpuBatch implements BatchHandle {
       const bytes = 4 * (outAt - jobsAt + 2 * J * steps);
       encoder.copyBufferToBuffer(sampler.buffer, 4 * jobsAt, sampler.staging, 0, bytes);
       device.queue.submit([encoder.finish()]);
-      try {
-        await sampler.staging.mapAsync(MAP_READ, 0, bytes);
-      } catch (e) {
-        this.backend.assertUsable();
-        throw lostError(`reading the sampled tokens back failed (${(e as Error).message})`);
-      }
-      const got = new Uint32Array(sampler.staging.getMappedRange(0, bytes).slice(0));
-      sampler.staging.unmap();
+      const got = new Uint32Array(
+        await this.readBack(sampler.staging, bytes, 'the sampled tokens'),
+      );
       const gotFloat = new Float32Array(got.buffer);
       const out0 = outAt - jobsAt;
       rows.forEach((row, i) => {
