@@ -220,24 +220,20 @@ export class TinyMathModel implements LanguageModel {
         if (hit) batch.loadRow!(r, hit.saved);
         return hit;
       });
-      const fed = leaders.flatMap((r, k) =>
-        (hits[k]?.ids.length ?? 0) < rows[r]!.prompt.length ? [k] : [],
+      const from = hits.map((hit) => hit?.ids.length ?? 0);
+      // A row with nothing left to feed adds no logits.
+      const prefill = await batch.prefill(
+        leaders,
+        leaders.map((r, k) => rows[r]!.prompt.slice(from[k])),
+        positions.map((p, k) => p.slice(from[k])),
       );
-      const prefill =
-        fed.length > 0
-          ? await batch.prefill(
-              fed.map((k) => leaders[k]!),
-              fed.map((k) => rows[leaders[k]!]!.prompt.slice(hits[k]?.ids.length ?? 0)),
-              fed.map((k) => positions[k]!.slice(hits[k]?.ids.length ?? 0)),
-            )
-          : new Float32Array(0);
       const current = new Float32Array(n * V);
       let at = 0;
       for (const [k, r] of leaders.entries()) {
         const prompt = rows[r]!.prompt;
         let last: Float32Array;
-        if (fed.includes(k)) {
-          at += prompt.length - (hits[k]?.ids.length ?? 0);
+        if (from[k]! < prompt.length) {
+          at += prompt.length - from[k]!;
           last = prefill.slice((at - 1) * V, at * V);
           if (cached)
             this.cache.add({

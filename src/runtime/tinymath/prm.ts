@@ -163,17 +163,13 @@ export class TinyMathPrm implements Verifier {
             hits.push(hit);
             r += group.length;
           }
-          const sharedParts = batchGroups.map((g, k) =>
-            inputs[g[0]!]!.ids.slice(hits[k]?.ids.length ?? 0, inputs[g[0]!]!.prefixLen),
+          // A group whose shared part is all in the cache adds no logits.
+          const shared = await batch.prefill(
+            firstRows,
+            batchGroups.map((g, k) =>
+              inputs[g[0]!]!.ids.slice(hits[k]?.ids.length ?? 0, inputs[g[0]!]!.prefixLen),
+            ),
           );
-          const prefilling = batchGroups.flatMap((_, k) => (sharedParts[k]!.length > 0 ? [k] : []));
-          const shared =
-            prefilling.length > 0
-              ? await batch.prefill(
-                  prefilling.map((k) => firstRows[k]!),
-                  prefilling.map((k) => sharedParts[k]!),
-                )
-              : new Float32Array(0);
           for (const [k, group] of batchGroups.entries()) {
             if (group.length > 1)
               await batch.fork(
