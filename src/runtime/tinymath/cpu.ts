@@ -101,47 +101,9 @@ export function linear(
       }
     }
   }
-  // Then two rows at a time (about 1.5x the one-row loop in V8), then one.
-  for (; r + 1 < rows; r += 2) {
-    const xa = r * kDim;
-    const xb = xa + kDim;
-    const oa = r * mDim;
-    const ob = oa + mDim;
-    let k = 0;
-    for (; k + 3 < kDim; k += 4) {
-      const a0 = x[xa + k]!;
-      const a1 = x[xa + k + 1]!;
-      const a2 = x[xa + k + 2]!;
-      const a3 = x[xa + k + 3]!;
-      const b0 = x[xb + k]!;
-      const b1 = x[xb + k + 1]!;
-      const b2 = x[xb + k + 2]!;
-      const b3 = x[xb + k + 3]!;
-      const w0 = k * mDim;
-      const w1 = w0 + mDim;
-      const w2 = w1 + mDim;
-      const w3 = w2 + mDim;
-      for (let j = 0; j < mDim; j++) {
-        const v0 = w[w0 + j]!;
-        const v1 = w[w1 + j]!;
-        const v2 = w[w2 + j]!;
-        const v3 = w[w3 + j]!;
-        out[oa + j]! += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
-        out[ob + j]! += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
-      }
-    }
-    for (; k < kDim; k++) {
-      const a = x[xa + k]!;
-      const b = x[xb + k]!;
-      const w0 = k * mDim;
-      for (let j = 0; j < mDim; j++) {
-        const v = w[w0 + j]!;
-        out[oa + j]! += a * v;
-        out[ob + j]! += b * v;
-      }
-    }
-  }
-  if (r < rows) {
+  // Then one row at a time, as the WebAssembly kernel does. (Most products run there: this
+  // loop is the path without WebAssembly SIMD.)
+  for (; r < rows; r++) {
     const xo = r * kDim;
     const oo = r * mDim;
     let k = 0;
