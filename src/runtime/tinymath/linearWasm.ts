@@ -70,11 +70,8 @@ interface Exports {
 export class WasmLinear {
   /** Byte offset of each registered weight matrix in the module's memory. */
   private readonly offsets = new Map<Float32Array, number>();
-  /** End of what is allocated: scratch for a call's copied input and output starts here. */
+  /** End of what is allocated. */
   private end = 0;
-  private heap: Float32Array;
-  /** Counts memory growths: views made before one are detached and must be made again. */
-  generation = 0;
 
   /**
    * One head's attention scores over `n` keys `stride` bytes apart, into the f32 array at
@@ -85,7 +82,6 @@ export class WasmLinear {
   readonly attnMix: MixExport;
 
   private constructor(private readonly exports: Exports) {
-    this.heap = new Float32Array(exports.memory.buffer);
     this.attnScores = exports.attn_scores;
     this.attnMix = exports.attn_mix;
   }
@@ -103,12 +99,15 @@ export class WasmLinear {
     for (const m of matrices) {
       if (this.offsets.has(m)) continue;
       const at = this.alloc(m.length);
-      this.heap.set(m, at / 4);
+      this.view(at, m.length).set(m);
       this.offsets.set(m, at);
     }
   }
 
-  /** Room for `floats` floats (16-byte aligned); returns its byte offset. May grow the memory. */
+  /**
+   * Room for `floats` floats (16-byte aligned); returns its byte offset. May grow the memory,
+   * which detaches every view made before: make them again (CpuBatch.makeViews).
+   */
   alloc(floats: number): number {
     const at = this.end;
     this.end = at + Math.ceil((floats * 4) / 16) * 16;
@@ -127,8 +126,8 @@ export class WasmLinear {
 
   /**
    * out[rows x mDim] += x[rows x kDim] . w[kDim x mDim], as cpu.ts's linear() after its bias.
-   * Arrays in the module's memory are used in place; others are copied in (and out) through
-   * scratch space, which may grow the memory.
+   * `x` and `out` are views of this module's memory (alloc, view): nothing is copied, and the
+   * memory never grows behind a caller's views.
    */
   accumulate(
     x: Float32Array,
@@ -140,18 +139,10 @@ export class WasmLinear {
   ): void {
     const wAt = this.offsets.get(w);
     if (wAt === undefined) throw new Error('WasmLinear: weights not added');
-    const inside = (a: Float32Array) => a.buffer === this.exports.memory.buffer;
-    if (inside(x) && inside(out)) {
-      this.exports.linear(x.byteOffset, rows, kDim, wAt, mDim, out.byteOffset);
-      return;
-    }
-    const xAt = this.end;
-    const outAt = xAt + rows * kDim * 4;
-    this.ensureBytes(outAt + rows * mDim * 4);
-    this.heap.set(x.subarray(0, rows * kDim), xAt / 4);
-    this.heap.set(out.subarray(0, rows * mDim), outAt / 4);
-    this.exports.linear(xAt, rows, kDim, wAt, mDim, outAt);
-    out.set(this.heap.subarray(outAt / 4, outAt / 4 + rows * mDim));
+    const memory = this.exports.memory.buffer;
+    if (x.buffer !== memory || out.buffer !== memory)
+      throw new Error("WasmLinear: the input and output must be views of the module's memory");
+    this.exports.linear(x.byteOffset, rows, kDim, wAt, mDim, out.byteOffset);
   }
 
   private ensureBytes(bytes: number): void {
@@ -159,7 +150,5 @@ export class WasmLinear {
     const have = memory.buffer.byteLength;
     if (bytes <= have) return;
     memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.heap = new Float32Array(memory.buffer);
-    this.generation++;
   }
 }
