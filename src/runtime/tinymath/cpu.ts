@@ -206,7 +206,7 @@ export class CpuBackend implements DecoderBackend {
     readonly weights: TinyMathWeights,
     options: { wasm?: boolean } = {},
   ) {
-    this.wasm = options.wasm !== false && WasmLinear.create() !== null;
+    this.wasm = options.wasm !== false && WasmLinear.available();
   }
 
   async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {

@@ -86,12 +86,17 @@ export class WasmLinear {
     this.attnMix = exports.attn_mix;
   }
 
+  /** Whether this JavaScript engine has WebAssembly SIMD (the module compiles). */
+  static available(): boolean {
+    return typeof WebAssembly !== 'undefined' && wasmModule() !== null;
+  }
+
   /** A fresh instance with its own memory, or null without WebAssembly SIMD. */
   static create(): WasmLinear | null {
-    if (typeof WebAssembly === 'undefined') return null;
-    const module = wasmModule();
-    if (!module) return null;
-    return new WasmLinear(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
+    if (!WasmLinear.available()) return null;
+    return new WasmLinear(
+      new WebAssembly.Instance(wasmModule()!, {}).exports as unknown as Exports,
+    );
   }
 
   /** Copy weight matrices into the module's memory (once, before any call). */
