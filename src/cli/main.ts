@@ -12,11 +12,12 @@ import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs
 import { parseArgs } from 'node:util';
 import { runStrategy } from '../engine/run';
 import {
+  sumSweepCounts,
   summarizeSweep,
   sweepSummaryToCsv,
+  type SweepCounts,
   type SweepEvent,
   type SweepRecord,
-  type SweepWork,
 } from '../engine/sweep';
 import { replayTrace } from '../engine/trace/reducer';
 import { parseTraceFile, serializeTrace } from '../engine/trace/io';
@@ -188,22 +189,8 @@ async function commandSweep(v: Values): Promise<number> {
   const t0 = performance.now();
   let lastProgressS: number | null = null;
   // Each shard's latest counts; the line shows their sums once every shard has reported.
-  const shards: ({ done: number; total: number; work: SweepWork } | undefined)[] = Array.from({
-    length: jobs,
-  });
-  const sum = () => {
-    const all = shards.filter((x) => x !== undefined);
-    const add = (f: (x: (typeof all)[number]) => number) => all.reduce((n, x) => n + f(x), 0);
-    return {
-      done: add((x) => x.done),
-      total: add((x) => x.total),
-      work: {
-        done: add((x) => x.work.done),
-        total: add((x) => x.work.total),
-        resumed: add((x) => x.work.resumed),
-      },
-    };
-  };
+  const shards: (SweepCounts | undefined)[] = Array.from({ length: jobs });
+  const sum = () => sumSweepCounts(shards.filter((x) => x !== undefined));
   let cancelled = false;
   const onEvent = (e: SweepEvent, shard: number): void => {
     if (e.type === 'record') {

@@ -7,7 +7,12 @@
  * 'sweep-ended', as from a single worker. On WebGPU (one GPU, already batched) and on WebLLM
  * sweeps run in the engine worker alone, as before.
  */
-import { sweepTimeLeftS, timeLeftText, type SweepWork } from '../../engine/sweep/runner';
+import {
+  sumSweepCounts,
+  sweepTimeLeftS,
+  timeLeftText,
+  type SweepCounts,
+} from '../../engine/sweep/runner';
 import type { EngineChannel } from './client';
 import { errorMessage, type FromWorker, type ToWorker } from './protocol';
 
@@ -24,7 +29,7 @@ type SweepMessage = Extract<FromWorker, { sweepId: string }>;
 type EndStatus = Extract<FromWorker, { type: 'sweep-ended' }>['status'];
 
 interface Shard {
-  progress: { done: number; total: number; work: SweepWork } | null;
+  progress: SweepCounts | null;
   ended: EndStatus | null;
 }
 
@@ -114,19 +119,13 @@ export function shardedSweeps(engine: EngineChannel, options: ShardOptions): Eng
         };
         // Totals mean something once every shard has counted its units.
         if (sweep.shards.some((s) => s.progress === null)) break;
-        const sum = (f: (p: NonNullable<Shard['progress']>) => number) =>
-          sweep.shards.reduce((n, s) => n + f(s.progress!), 0);
-        const work = {
-          done: sum((p) => p.work.done),
-          total: sum((p) => p.work.total),
-          resumed: sum((p) => p.work.resumed),
-        };
+        const { done, total, work } = sumSweepCounts(sweep.shards.map((s) => s.progress!));
         const left = timeLeftText(sweepTimeLeftS(work, (now() - sweep.startedMs) / 1000));
         emit({
           type: 'sweep-progress',
           sweepId: sweep.sweepId,
-          done: sum((p) => p.done),
-          total: sum((p) => p.total),
+          done,
+          total,
           message: [message.item ?? '', left, `${sweep.shards.length} workers`]
             .filter(Boolean)
             .join(' · '),

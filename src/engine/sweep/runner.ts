@@ -110,6 +110,27 @@ export interface SweepWork {
   resumed: number;
 }
 
+/** Where one part of a sweep split over workers stands (its latest progress event). */
+export interface SweepCounts {
+  done: number;
+  total: number;
+  work: SweepWork;
+}
+
+/** The counts of a sweep split over workers: the sums of its parts'. */
+export function sumSweepCounts(parts: readonly SweepCounts[]): SweepCounts {
+  const add = (f: (p: SweepCounts) => number) => parts.reduce((n, p) => n + f(p), 0);
+  return {
+    done: add((p) => p.done),
+    total: add((p) => p.total),
+    work: {
+      done: add((p) => p.work.done),
+      total: add((p) => p.work.total),
+      resumed: add((p) => p.work.resumed),
+    },
+  };
+}
+
 /**
  * Seconds left, from the work done since this process started (`elapsedS` ago), or null before
  * any was done here or when nothing is left.
