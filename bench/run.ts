@@ -170,6 +170,31 @@ async function decodeThroughput(
   return runs[runs.length >> 1]!;
 }
 
+/**
+ * Decode on the GPU both ways, one after the other: the logits read back every step, then
+ * sampled in the kernel (SAMPLED_STEPS steps per submit; the kernel-alone timing is the first's).
+ */
+async function readBackAndSampled(
+  backend: DecoderBackend,
+  model: TinyMathExport,
+  batch: number,
+  steps: number,
+  options: Parameters<typeof decodeThroughput>[4] = {},
+): Promise<{ read: DecodeTiming; sampled: DecodeTiming }> {
+  const read = await decodeThroughput(backend, model, batch, steps, options);
+  const sampled = await decodeThroughput(backend, model, batch, steps, {
+    ...options,
+    kernelRepeats: 0,
+    sampledSteps: SAMPLED_STEPS,
+  });
+  return { read, sampled };
+}
+
+/** Tokens/s if a step cost only its dispatches (the "dispatch bound"). */
+function dispatchBound(batch: number, dispatchesPerStep: number, usPerDispatch: number): number {
+  return batch / ((dispatchesPerStep * usPerDispatch) / 1e6);
+}
+
 interface BestOfResult {
   n: number;
   level: number;
@@ -296,13 +321,9 @@ async function decodeVariants(
       backend.dispose();
       continue;
     }
-    const read = await decodeThroughput(backend, model, batch, steps, timing);
-    const sampled = await decodeThroughput(backend, model, batch, steps, {
-      ...timing,
-      kernelRepeats: 0,
-      sampledSteps: SAMPLED_STEPS,
-    });
-    const share = (100 * sampled.rate * backend.dispatchesPerStep * usPerDispatch) / (1e6 * batch);
+    const { read, sampled } = await readBackAndSampled(backend, model, batch, steps, timing);
+    const share =
+      (100 * sampled.rate) / dispatchBound(batch, backend.dispatchesPerStep, usPerDispatch);
     out.push({
       decode,
       workgroup,
@@ -488,16 +509,17 @@ async function main(): Promise<void> {
             steps: quick ? 32 : 128,
             options: { warmupSeconds: quick ? 0.2 : 1, repeats: quick ? 1 : 5, kernelRepeats: 200 },
           };
-      g = await decodeThroughput(gpu, model, b, timing.steps, timing.options);
-      gs = await decodeThroughput(gpu, model, b, timing.steps, {
-        ...timing.options,
-        kernelRepeats: 0,
-        sampledSteps: SAMPLED_STEPS,
-      });
+      ({ read: g, sampled: gs } = await readBackAndSampled(
+        gpu,
+        model,
+        b,
+        timing.steps,
+        timing.options,
+      ));
     }
     const readRate = g?.rate ?? null;
     const sampledRate = gs?.rate ?? null;
-    const bound = gpu && cost ? b / ((gpu.dispatchesPerStep * cost.usPerDispatch) / 1e6) : null;
+    const bound = gpu && cost ? dispatchBound(b, gpu.dispatchesPerStep, cost.usPerDispatch) : null;
     decode.push({
       batch: b,
       cpu: cpuRate,
@@ -544,10 +566,9 @@ async function main(): Promise<void> {
     const large: Record<string, unknown>[] = [];
     for (const b of [256, 1024]) {
       try {
-        const g = await decodeThroughput(gpu, model, b, 64, { repeats: 3, kernelRepeats: 50 });
-        const gs = await decodeThroughput(gpu, model, b, 64, {
+        const { read: g, sampled: gs } = await readBackAndSampled(gpu, model, b, 64, {
           repeats: 3,
-          sampledSteps: SAMPLED_STEPS,
+          kernelRepeats: 50,
         });
         large.push({ batch: b, webgpu: g.rate, webgpuSampled: gs.rate, kernelUs: g.kernelUs });
         console.log(
