@@ -560,7 +560,12 @@ fn decode_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let lj = sampler_job(j, tid);
   if (lj.state.z != 0u) { return; }
   forward_one(j, lj.job, tid);
-  // Thread 0 reads the logits the other threads just wrote.
+  sample_logits(j, lj, tid);
+}
+
+// After the logits of job j: thread 0 reads what the other threads just wrote, samples the next
+// token and advances the job (sample_next).
+fn sample_logits(j: u32, lj: LayJob, tid: u32) {
   storageBarrier();
   workgroupBarrier();
   if (tid == 0u) { sample_next(j, SB_JOBS + j * ${SAMPLER_JOB_WORDS}u, lj.job, lj.state); }
@@ -693,7 +698,7 @@ fn lay_head(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   lay_logits(j, tid);
 }
 
-// The head, then thread 0 samples and advances the job (as decode_sample does).
+// The head, then the sampler (as decode_sample).
 @compute @workgroup_size(WG)
 fn lay_head_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = wid.y;
@@ -701,9 +706,7 @@ fn lay_head_sample(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
   let lj = sampler_job(j, tid);
   if (lj.state.z != 0u) { return; }
   lay_logits(j, tid);
-  storageBarrier();
-  workgroupBarrier();
-  if (tid == 0u) { sample_next(j, SB_JOBS + j * ${SAMPLER_JOB_WORDS}u, lj.job, lj.state); }
+  sample_logits(j, lj, tid);
 }
 
 @compute @workgroup_size(WG)
