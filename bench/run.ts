@@ -35,7 +35,7 @@ import { runToCompletion } from '../src/engine/run';
 import { configForBudget } from '../src/engine/sweepBackend';
 import { readExportDir, readGolden } from '../src/runtime/tinymath/node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
-import { WebGpuBackend, type DecodeMode } from '../src/runtime/tinymath/webgpu';
+import { preferredDecode, WebGpuBackend, type DecodeMode } from '../src/runtime/tinymath/webgpu';
 import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
 const BATCHES = [1, 8, 64];
@@ -100,6 +100,8 @@ interface DecodeTiming {
   rate: number;
   /** WebGPU only: the fused kernel's GPU time per step, without the readback (µs). */
   kernelUs: number | null;
+  /** The layered decode only: µs per dispatch of each stage alone (repeatLayeredStages). */
+  stagesUs?: Record<string, number>;
 }
 
 /**
@@ -159,8 +161,18 @@ async function decodeThroughput(
         .repeatDecodeKernel;
       kernelUs = 1000 * (await repeat.call(handle, kernelRepeats));
     }
+    let stagesUs: Record<string, number> | undefined;
+    if (timed && kernelRepeats > 0 && backend instanceof WebGpuBackend) {
+      if (backend.decodeMode === 'layered') {
+        const gpuHandle = handle as unknown as {
+          repeatLayeredStages: (n: number) => Promise<Record<string, number>>;
+        };
+        const ms = await gpuHandle.repeatLayeredStages(kernelRepeats);
+        stagesUs = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, 1000 * v]));
+      }
+    }
     handle.release();
-    return { rate: produced / seconds, kernelUs };
+    return { rate: produced / seconds, kernelUs, ...(stagesUs ? { stagesUs } : {}) };
   };
   const warmStart = now();
   while ((now() - warmStart) / 1000 < warmupSeconds) await once(false);
@@ -188,6 +200,13 @@ async function readBackAndSampled(
     sampledSteps: SAMPLED_STEPS,
   });
   return { read, sampled };
+}
+
+/** "qkv 5.1, attn 7.0, ...": each stage's µs per dispatch. */
+function stageText(stagesUs: Record<string, number>): string {
+  return Object.entries(stagesUs)
+    .map(([stage, us]) => `${stage} ${fmt(us, 1)}`)
+    .join(', ');
 }
 
 /** Tokens/s if a step cost only its dispatches (the issue's "dispatch bound"). */
@@ -245,7 +264,12 @@ async function gpuParity(
     if (!existsSync(join(folder, 'golden.json'))) continue;
     const model = parseExport(await readExportDir(folder));
     const golden = await readGolden(folder);
-    const backend = await WebGpuBackend.create(gpuInfo.device, model.config, model.weights);
+    const backend = await WebGpuBackend.create(
+      gpuInfo.device,
+      model.config,
+      model.weights,
+      preferredDecode(model.config, software),
+    );
     const inputs = golden.inputs.slice(0, software ? 1 : undefined);
     let worst = 0;
     for (const input of inputs) {
@@ -266,7 +290,7 @@ async function gpuParity(
 
 /**
  * The decode compiled other ways, side by side at batch 64: the fused kernel (one dispatch a
- * step, one workgroup a row) and the layered one (three dispatches a layer, many workgroups a
+ * step, one workgroup a row) and the layered one (four dispatches a layer, many workgroups a
  * row), each at several numbers of threads per workgroup. Each is checked against golden.json
  * first, then timed with the logits read back, sampled in the kernel, and alone. Which is
  * fastest depends on the GPU; on an H200 an earlier, unwarmed comparison of fused kernels
@@ -300,6 +324,7 @@ async function decodeVariants(
     `mode    | threads | dispatches/step | parity  | read back  | sampled    | step alone (µs) | share of bound`,
   );
   const out: Record<string, unknown>[] = [];
+  const stageLines: string[] = [];
   for (const { decode, workgroup } of variants) {
     const backend = await WebGpuBackend.create(device, model.config, model.weights, {
       workgroup,
@@ -333,6 +358,7 @@ async function decodeVariants(
       webgpu: read.rate,
       webgpuSampled: sampled.rate,
       stepUs: read.kernelUs,
+      ...(read.stagesUs ? { stagesUs: read.stagesUs } : {}),
       shareOfBound: share,
     });
     backend.dispose();
@@ -345,6 +371,12 @@ async function decodeVariants(
         `${fmt(share, 1)}%`.padStart(14),
       ].join(' | '),
     );
+    if (read.stagesUs)
+      stageLines.push(`${String(workgroup).padStart(4)} threads: ${stageText(read.stagesUs)}`);
+  }
+  if (stageLines.length > 0) {
+    console.log('layered stages alone (µs per dispatch; layer 0, head without sampling):');
+    for (const line of stageLines) console.log(`  ${line}`);
   }
   return out;
 }
@@ -356,17 +388,30 @@ async function decodeVariants(
  */
 async function dispatchCost(
   device: GPUDevice,
-): Promise<{ dispatches: number; usPerDispatch: number; usRoundTrip: number }> {
+  software: boolean,
+): Promise<{
+  dispatches: number;
+  usPerDispatch: number;
+  usPerWideDispatch: number;
+  usRoundTrip: number;
+}> {
   const module = device.createShaderModule({
     code: `@group(0) @binding(0) var<storage, read_write> x: array<u32>;
 @compute @workgroup_size(64) fn main(@builtin(local_invocation_index) i: u32) {
   if (i == 0u) { x[0] = x[0] + 1u; }
+}
+@compute @workgroup_size(256) fn wide(@builtin(local_invocation_index) i: u32,
+    @builtin(workgroup_id) w: vec3<u32>) {
+  if (i == 0u && w.x == 0u && w.y == 0u) { x[0] = x[0] + 1u; }
 }`,
   });
-  const pipeline = device.createComputePipeline({
-    layout: 'auto',
-    compute: { module, entryPoint: 'main' },
+  const layout = device.createBindGroupLayout({
+    entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } }],
   });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const [pipeline, widePipeline] = ['main', 'wide'].map((entryPoint) =>
+    device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint } }),
+  );
   const buffer = device.createBuffer({
     size: 4,
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
@@ -376,16 +421,19 @@ async function dispatchCost(
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
+    layout,
     entries: [{ binding: 0, resource: { buffer } }],
   });
-  const submit = async (count: number): Promise<number> => {
+  const submit = async (count: number, wide = false): Promise<number> => {
     const start = now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
+    pass.setPipeline(wide ? widePipeline! : pipeline!);
     pass.setBindGroup(0, bindGroup);
-    for (let i = 0; i < count; i++) pass.dispatchWorkgroups(1);
+    for (let i = 0; i < count; i++) {
+      if (wide) pass.dispatchWorkgroups(16, 64);
+      else pass.dispatchWorkgroups(1);
+    }
     pass.end();
     encoder.copyBufferToBuffer(buffer, 0, readback, 0, 4);
     device.queue.submit([encoder.finish()]);
@@ -393,20 +441,25 @@ async function dispatchCost(
     readback.unmap();
     return now() - start;
   };
-  const median = async (count: number): Promise<number> => {
-    await submit(count);
+  const median = async (count: number, wide = false): Promise<number> => {
+    await submit(count, wide);
     const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await submit(count));
+    for (let i = 0; i < 5; i++) times.push(await submit(count, wide));
     return times.sort((a, b) => a - b)[2]!;
   };
   const dispatches = 4000;
   const one = await median(1);
   const many = await median(dispatches + 1);
+  // The same with 16 x 64 workgroups of 256 threads, the size of the layered decode's widest
+  // stages at batch 64, all but one leaving at once: what launching that many costs.
+  const wideDispatches = software ? 10 : dispatches;
+  const wide = await median(wideDispatches + 1, true);
   buffer.destroy();
   readback.destroy();
   return {
     dispatches,
     usPerDispatch: (1000 * (many - one)) / dispatches,
+    usPerWideDispatch: (1000 * (wide - one)) / wideDispatches,
     usRoundTrip: 1000 * one,
   };
 }
@@ -463,13 +516,17 @@ async function main(): Promise<void> {
   const cpu = new CpuBackend(c, model.weights);
   const gpuInfo = await openGpu();
   let gpu: WebGpuBackend | null = null;
+  const software = 'adapterName' in gpuInfo && /swiftshader/i.test(gpuInfo.adapterName);
   if ('device' in gpuInfo) {
-    gpu = await WebGpuBackend.create(gpuInfo.device, c, model.weights);
-    console.log(`WebGPU: ${gpuInfo.adapterName}`);
+    // As the runtime decodes on this adapter.
+    const decode = preferredDecode(c, software);
+    gpu = await WebGpuBackend.create(gpuInfo.device, c, model.weights, decode);
+    console.log(
+      `WebGPU: ${gpuInfo.adapterName}; decode: ${gpu.decodeMode}, ${gpu.workgroup} threads`,
+    );
   } else {
     console.log(`WebGPU: skipped, ${gpuInfo.skipped}`);
   }
-  const software = 'adapterName' in gpuInfo && /swiftshader/i.test(gpuInfo.adapterName);
   const results: Record<string, unknown> = {
     model: source,
     parameters: c.parameters,
@@ -478,12 +535,13 @@ async function main(): Promise<void> {
 
   if (gpu) results['parity'] = await gpuParity(gpuInfo as { device: GPUDevice }, software);
   // The dispatch bound uses this adapter's own cost per dispatch.
-  const cost = gpu ? await dispatchCost((gpuInfo as { device: GPUDevice }).device) : null;
+  const cost = gpu ? await dispatchCost((gpuInfo as { device: GPUDevice }).device, software) : null;
   if (cost) {
     results['dispatchCost'] = cost;
     console.log(
       `\nThis adapter: ${fmt(cost.usPerDispatch, 2)} µs per dispatch (${cost.dispatches} one-workgroup dispatches in one pass),` +
-        ` ${fmt(cost.usRoundTrip, 1)} µs per submit + 4-byte readback`,
+        ` ${fmt(cost.usRoundTrip, 1)} µs per submit + 4-byte readback;` +
+        ` ${fmt(cost.usPerWideDispatch, 2)} µs per dispatch of 16 x 64 workgroups of 256 threads that leave at once`,
     );
   }
 
@@ -550,7 +608,11 @@ async function main(): Promise<void> {
   results['decode'] = decode;
   if (gpu) {
     console.log(
-      `dispatches per decode step: ${gpu.dispatchesPerStep} (the whole model and the sampler are one fused kernel); prefill: ${2 * c.nLayer} per call.`,
+      `dispatches per decode step: ${gpu.dispatchesPerStep} (${
+        gpu.decodeMode === 'fused'
+          ? 'the whole model and the sampler are one fused kernel'
+          : `the layered decode at ${gpu.workgroup} threads: ${(gpu.dispatchesPerStep - 1) / c.nLayer} per layer, then the head and sampler`
+      }); prefill: ${2 * c.nLayer} per call.`,
     );
   }
   if (gpu && cost && (!software || flag('--workgroups'))) {
@@ -590,14 +652,31 @@ async function main(): Promise<void> {
     { name: 'CPU', backend: cpu, n: 16, ...at(3) },
     { name: 'CPU', backend: cpu, n: 64, ...at(hardest) },
   ];
+  // On a real GPU, the other decode too (the default is `gpu`'s), for the same searches.
+  let otherGpu: WebGpuBackend | null = null;
   if (gpu && !software) {
-    runs.push(
-      { name: 'WebGPU', backend: gpu, n: 16, ...at(3) },
-      { name: 'WebGPU', backend: gpu, n: 64, ...at(hardest) },
+    otherGpu = await WebGpuBackend.create(
+      (gpuInfo as { device: GPUDevice }).device,
+      c,
+      model.weights,
+      {
+        decode: gpu.decodeMode === 'fused' ? 'layered' : 'fused',
+      },
     );
+    // Each GPU run twice, in the order A B ... B A, after an untimed run of each: the first GPU
+    // run of a process is slow (clocks ramp up; once 0.34 s against 0.21 s warm).
+    const gpuRuns = [gpu, otherGpu].flatMap((b) => [
+      { name: `WebGPU ${b.decodeMode}`, backend: b, n: 16, ...at(3) },
+      { name: `WebGPU ${b.decodeMode}`, backend: b, n: 64, ...at(hardest) },
+    ]);
+    for (const b of [gpu, otherGpu])
+      await bestOf(new TinyMathModel(model, source_(b)), 16, 3, at(3).max);
+    runs.push(...gpuRuns, ...gpuRuns.slice().reverse());
   }
   console.log(
-    `\nBest-of-N sampling (temperature 0.8, until <eos> or the token cap; one shared prompt, prefilled once)`,
+    `\nBest-of-N sampling (temperature 0.8, until <eos> or the token cap; one shared prompt, prefilled once${
+      otherGpu ? '; each WebGPU run twice, in the order A B B A, after an untimed warm-up' : ''
+    })`,
   );
   const bestOfResults: Record<string, unknown>[] = [];
   for (const r of quick ? runs.filter((x) => x.n === 16) : runs) {
@@ -608,7 +687,7 @@ async function main(): Promise<void> {
         ? ` (target < 2 s: ${res.seconds < 2 ? 'met' : 'MISSED'})`
         : '';
     console.log(
-      `${r.name.padEnd(6)} best-of-${String(r.n).padEnd(2)} level ${r.level}: ${fmt(res.seconds, 2)} s, ${fmt(res.generatedTokens)} tokens` +
+      `${r.name.padEnd(14)} best-of-${String(r.n).padEnd(2)} level ${r.level}: ${fmt(res.seconds, 2)} s, ${fmt(res.generatedTokens)} tokens` +
         ` (${fmt(res.generatedTokens / res.seconds)} tok/s), ${res.correct}/${r.n} correct${target}`,
     );
   }
@@ -628,7 +707,9 @@ async function main(): Promise<void> {
         prmExport.config,
         prmExport.weights,
       );
-      searches.push({ name: 'WebGPU', gen: gpu, prm: gpuPrm });
+      // A B B A, as the best-of runs.
+      for (const b of [gpu, otherGpu!, otherGpu!, gpu])
+        searches.push({ name: `WebGPU ${b.decodeMode}`, gen: b, prm: gpuPrm });
     }
     console.log(`\nPRM beam search (N=16, M=4, temperature 1, last-step scores)`);
     const beam: Record<string, unknown>[] = [];
@@ -659,7 +740,7 @@ async function main(): Promise<void> {
       const c = result.costs;
       beam.push({ backend: s.name, seconds, costs: c, correct: result.correct });
       console.log(
-        `${s.name.padEnd(6)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
+        `${s.name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
       );
     }
     gpuPrm?.dispose();
@@ -668,6 +749,7 @@ async function main(): Promise<void> {
   const json = option('--json');
   if (json) writeFileSync(json, JSON.stringify(results, null, 2));
   gpu?.dispose();
+  otherGpu?.dispose();
   if ('device' in gpuInfo) gpuInfo.device.destroy();
   liveGpus.length = 0;
 }

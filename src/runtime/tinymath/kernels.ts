@@ -5,10 +5,14 @@
  * One workgroup owns one (row, cache slot) job and keeps its activations in workgroup memory.
  * The position id that selects the position embedding is part of the job: it equals the slot
  * except in a revision prompt, whose earlier attempts reuse positions (docs/model-format.md).
- * A model of ~1M parameters is bound by dispatch count, not arithmetic, so:
+ * A model of ~1M parameters is bound by latency, not arithmetic: the number of dispatches, and
+ * within one, the longest chain of dependent loads and barriers of any thread. So:
  * - `decode` runs the WHOLE model for one new token per row in ONE dispatch. That is legal
  *   because a row's attention only reads its own cache, which this same workgroup writes
  *   (earlier positions in earlier steps, this position just before, behind a storageBarrier).
+ * - `lay_*` (the layered decode, which the runtime uses for a generator on a real GPU) split the
+ *   same step into 4 dispatches per layer and one for the head, each over many workgroups per
+ *   row; see the section's comment below.
  * - `prefill_a` / `prefill_b` split each layer at the attention: a prompt's positions attend to
  *   each other's keys, written by other workgroups, so a dispatch boundary is needed there
  *   (2 dispatches per layer, any number of positions per row).
@@ -48,19 +52,42 @@ export const SAMPLER_BINDING = 9;
 export const ACT_BINDING = 10;
 
 /**
- * The layered decode (`lay_*` kernels): per layer, `qkvTiles` workgroups per row for the
- * attention's input projection, one for the attention, `mlpTiles` for the MLP (each a slice of
- * its hidden units, with its share of the projection back), then one per row for the head. Each
- * row's activations take `actSlots` vectors of nEmbd floats: the layer's input, the residual
- * after attention, the query, and the MLP tiles' partial sums.
+ * The layered decode (`lay_*` kernels), per layer: `qkvTiles` workgroups per row for the
+ * attention's input projection, one per head for the attention, `projTiles` for its output
+ * projection and `mlpTiles` for the MLP (each a slice of its hidden units, with its share of the
+ * projection back); then one per row for the head. A tile has `tileOutputs` outputs, each dot
+ * product split over workgroup / tileOutputs threads, so no thread walks a whole row of weights.
+ * The attention's weighted sum splits positions over `attnGroups` groups of threads, and the MLP's
+ * projection back splits a tile's units over `projGroups`. Each row's
+ * activations take `actSlots` vectors of nEmbd floats: the layer's input, the residual after
+ * attention, the query, the attention's output, and the MLP tiles' partial sums.
  */
 export function layeredShape(
   c: TinyMathConfig,
   workgroup = WORKGROUP,
-): { qkvTiles: number; mlpTiles: number; actSlots: number; dispatchesPerStep: number } {
-  const qkvTiles = Math.ceil((3 * c.nEmbd) / workgroup);
-  const mlpTiles = Math.ceil((4 * c.nEmbd) / workgroup);
-  return { qkvTiles, mlpTiles, actSlots: 3 + mlpTiles, dispatchesPerStep: 3 * c.nLayer + 1 };
+): {
+  tileOutputs: number;
+  qkvTiles: number;
+  projTiles: number;
+  mlpTiles: number;
+  attnGroups: number;
+  projGroups: number;
+  actSlots: number;
+  dispatchesPerStep: number;
+} {
+  const tileOutputs = Math.min(32, workgroup);
+  const mlpTiles = Math.ceil((4 * c.nEmbd) / tileOutputs);
+  return {
+    tileOutputs,
+    qkvTiles: Math.ceil((3 * c.nEmbd) / tileOutputs),
+    projTiles: Math.ceil(c.nEmbd / tileOutputs),
+    mlpTiles,
+    attnGroups: Math.max(1, Math.floor(workgroup / (c.nEmbd / c.nHead))),
+    // A power of two, so that it divides tileOutputs.
+    projGroups: Math.min(tileOutputs, 2 ** Math.floor(Math.log2(Math.max(1, workgroup / c.nEmbd)))),
+    actSlots: 4 + mlpTiles,
+    dispatchesPerStep: 4 * c.nLayer + 1,
+  };
 }
 
 /** Float offsets of each tensor in the packed weight buffer. */
@@ -148,13 +175,13 @@ export function scoreTile(
   workgroup = WORKGROUP,
 ): number {
   const floats =
-    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + workgroup + JOB_FLOATS);
+    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + 5 * workgroup + JOB_FLOATS);
   return Math.max(0, Math.min(c.nPositions, Math.floor(floats / c.nHead)));
 }
 
 /** Workgroup memory the kernels need, in bytes (checked against the device's limit). */
 export function workgroupBytes(c: TinyMathConfig, tile: number, workgroup = WORKGROUP): number {
-  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + workgroup + JOB_FLOATS);
+  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + 5 * workgroup + JOB_FLOATS);
 }
 
 const f = (x: number): string => {
@@ -171,6 +198,7 @@ export function tinyMathWgsl(c: TinyMathConfig, tile: number, workgroup = WORKGR
   const L = weightLayout(c);
   const D = c.nEmbd;
   const lw = L.layer;
+  const lay = layeredShape(c, workgroup);
   return /* wgsl */ `
 const D: u32 = ${D}u;
 const FF: u32 = ${4 * D}u;
@@ -230,15 +258,27 @@ struct Params {
 // decode_sample only: settings, each job's state and the sampled tokens (SAMPLER_* in kernels.ts).
 @group(0) @binding(${SAMPLER_BINDING}) var<storage, read_write> sbuf: array<u32>;
 const SB_JOBS: u32 = ${SAMPLER_HEADER_WORDS}u + V;
-// Layered decode only: per job, the layer input, the residual after attention, the query and
-// the MLP tiles' partial sums (layeredShape in kernels.ts).
+// Layered decode only: per job, the layer input, the residual after attention, the query, the
+// attention's output and the MLP tiles' partial sums (layeredShape in kernels.ts).
 @group(0) @binding(${ACT_BINDING}) var<storage, read_write> act: array<f32>;
-const NT: u32 = ${layeredShape(c, workgroup).mlpTiles}u;
-const ACT_SLOTS: u32 = ${layeredShape(c, workgroup).actSlots}u;
+const OT: u32 = ${lay.tileOutputs}u;
+const KG: u32 = WG / OT;
+const KC: u32 = (D + KG - 1u) / KG;
+// lay_mlp's projection back: MG groups of WG / MG threads split the tile's OT hidden units.
+const MG: u32 = ${lay.projGroups}u;
+const NT: u32 = ${lay.mlpTiles}u;
+const ACT_SLOTS: u32 = ${lay.actSlots}u;
 const ACT_IN: u32 = 0u;
 const ACT_MID: u32 = 1u;
 const ACT_Q: u32 = 2u;
-const ACT_PART: u32 = 3u;
+const ACT_ATT: u32 = 3u;
+const ACT_PART: u32 = 4u;
+// lay_attn: positions per score tile, groups of positions in the weighted sum, dimensions per
+// group's stride, and dimensions per thread.
+const HTILE: u32 = ${c.nHead * tile}u;
+const PG: u32 = ${lay.attnGroups}u;
+const DS: u32 = ${(workgroup / lay.attnGroups) | 0}u;
+const OWNH: u32 = ${Math.ceil(D / c.nHead / ((workgroup / lay.attnGroups) | 0))}u;
 
 var<workgroup> xs: array<f32, D>;
 var<workgroup> hs: array<f32, D>;
@@ -246,6 +286,11 @@ var<workgroup> qs: array<f32, D>;
 var<workgroup> ms: array<f32, FF>;
 var<workgroup> sc: array<f32, ${c.nHead * tile}>;
 var<workgroup> red: array<f32, WG>;
+// The layered kernels' LayerNorm reduces two sums at once over the first RW threads.
+const RW: u32 = ${Math.min(workgroup, 2 ** Math.ceil(Math.log2(D)))}u;
+var<workgroup> red2: array<vec2<f32>, RW>;
+// lay_attn: each group's running max and normaliser.
+var<workgroup> gstat: array<vec2<f32>, PG>;
 var<workgroup> wjob: vec4<u32>;
 var<workgroup> wsamp: vec4<u32>;
 
@@ -604,30 +649,82 @@ fn lay_layer_output(j: u32, layer: u32, tid: u32) {
   workgroupBarrier();
 }
 
-// The attention's input projection: workgroup x takes outputs x*WG .. x*WG + WG - 1 of q|k|v.
+fn reduce_sum2(v: vec2<f32>, tid: u32) -> vec2<f32> {
+  if (tid < RW) { red2[tid] = v; }
+  workgroupBarrier();
+  for (var s = RW / 2u; s > 0u; s = s >> 1u) {
+    if (tid < s) { red2[tid] = red2[tid] + red2[tid + s]; }
+    workgroupBarrier();
+  }
+  let r = red2[0];
+  workgroupBarrier();
+  return r;
+}
+
+// hs = LayerNorm(xs) as layer_norm() computes it, with one reduction instead of two: the sums of
+// c = x - xs[0] and of c * c (the shift keeps the variance accurate when the mean is far from 0).
+// Each reduction is a chain of barriers, and in the layered kernels such chains set the time.
+// xs must be visible to every thread already.
+fn lay_layer_norm(w_off: u32, b_off: u32, tid: u32) {
+  let shift = xs[0];
+  var a = vec2<f32>(0.0, 0.0);
+  for (var i = tid; i < D; i += WG) {
+    let c = xs[i] - shift;
+    a += vec2<f32>(c, c * c);
+  }
+  let t = reduce_sum2(a, tid) / f32(D);
+  let mean = shift + t.x;
+  let inv = 1.0 / sqrt(max(t.y - t.x * t.x, 0.0) + EPS);
+  for (var i = tid; i < D; i += WG) { hs[i] = (xs[i] - mean) * inv * W[w_off + i] + W[b_off + i]; }
+  workgroupBarrier();
+}
+
+// One output of hs · W for a tile of OT outputs, the inner dimension split KG ways: thread
+// (o mod OT, g) sums k = g, g + KG, ... of hs[k] * W[w_off + k * ks + o * os], then the first OT
+// threads add the KG shares up. Only they get the sum (0 elsewhere). Short chains of loads per
+// thread are the point: a thread's serial loads, not arithmetic, set a tile's time. The loop
+// has a constant trip count (KC) so that the compiler can unroll it and issue the loads at once.
+fn tile_dot(w_off: u32, ks: u32, os: u32, o: u32, valid: bool, tid: u32) -> f32 {
+  var acc = 0.0;
+  if (valid) {
+    let g = tid / OT;
+    for (var i = 0u; i < KC; i++) {
+      let k = min(g + i * KG, D - 1u);
+      acc += select(0.0, hs[k], g + i * KG < D) * W[w_off + k * ks + o * os];
+    }
+  }
+  red[tid] = acc;
+  workgroupBarrier();
+  var s = 0.0;
+  if (tid < OT) {
+    for (var g = 0u; g < KG; g++) { s += red[g * OT + tid]; }
+  }
+  workgroupBarrier();
+  return s;
+}
+
+// The attention's input projection: workgroup x takes outputs x*OT .. x*OT + OT - 1 of q|k|v.
 @compute @workgroup_size(WG)
 fn lay_qkv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = wid.y;
   if (j >= params.job_count) { return; }
+  let layer = params.layer;
+  // What needs no job is read first, so that its loads overlap the job's (here and below).
+  if (layer > 0u) { lay_layer_output(j, layer, tid); }
   let lj = sampler_job(j, tid);
   if (lj.state.z != 0u) { return; }
   let job = lj.job;
-  let layer = params.layer;
-  if (layer == 0u) {
-    embed(job.z, job.w, tid);
-  } else {
-    lay_layer_output(j, layer, tid);
-  }
+  if (layer == 0u) { embed(job.z, job.w, tid); }
   // Workgroup 0 keeps the layer's input for the attention's residual.
   if (wid.x == 0u) {
     for (var i = tid; i < D; i += WG) { act[act_at(j, ACT_IN) + i] = xs[i]; }
   }
   let base = LAYER_BASE + layer * LAYER_SIZE;
-  layer_norm(base + LN1_W, base + LN1_B, tid);
-  let o = wid.x * WG + tid;
-  if (o < 3u * D) {
-    var acc = W[base + ATTN_B + o];
-    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + ATTN_W + k * 3u * D + o]; }
+  lay_layer_norm(base + LN1_W, base + LN1_B, tid);
+  let o = wid.x * OT + tid % OT;
+  let s = tile_dot(base + ATTN_W, 3u * D, 1u, o, o < 3u * D, tid);
+  if (tid < OT && o < 3u * D) {
+    let acc = W[base + ATTN_B + o] + s;
     let kv = kv_base(layer, job.x, job.y);
     if (o < D) {
       act[act_at(j, ACT_Q) + o] = acc;
@@ -639,54 +736,174 @@ fn lay_qkv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   }
 }
 
-// The attention (one workgroup per row): its residual into ACT_MID.
+// One head's attention (workgroup x = head) over the row's cache, into its slice of ACT_ATT.
+// Thread i scores positions i, i + WG, ... into sc. Then thread (d mod DS, group pg) takes
+// dimension d over positions pg, pg + PG, ...: each group keeps its own running max, normaliser
+// and weighted sum of values (an online softmax per group), and the groups are merged at the end.
+// That needs no reduction over the whole workgroup, whose chains of barriers would set the time.
 @compute @workgroup_size(WG)
 fn lay_attn(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = wid.y;
   if (j >= params.job_count) { return; }
+  let h = wid.x;
+  let hb = h * HD;
+  for (var i = tid; i < HD; i += WG) { qs[i] = act[act_at(j, ACT_Q) + hb + i]; }
+  // sampler_job's workgroupUniformLoad is also the barrier for qs.
   let lj = sampler_job(j, tid);
   if (lj.state.z != 0u) { return; }
-  for (var i = tid; i < D; i += WG) {
-    xs[i] = act[act_at(j, ACT_IN) + i];
-    qs[i] = act[act_at(j, ACT_Q) + i];
+  let layer = params.layer;
+  let row = lj.job.x;
+  let len = lj.job.y + 1u;
+  let pg = tid / DS;
+  let dl = tid % DS;
+  var m = -3.0e38;
+  var z = 0.0;
+  var acc: array<f32, OWNH>;
+  for (var k = 0u; k < OWNH; k++) { acc[k] = 0.0; }
+  // len is workgroup-uniform (the job comes through workgroupUniformLoad), so barriers in this loop are legal.
+  for (var t0 = 0u; t0 < len; t0 += HTILE) {
+    let tl = min(HTILE, len - t0);
+    for (var i = tid; i < tl; i += WG) {
+      let kb = kv_base(layer, row, t0 + i) + hb;
+      var s = 0.0;
+      for (var d = 0u; d < HD; d++) { s += qs[d] * kcache[kb + d]; }
+      sc[i] = s * SCALE;
+    }
+    workgroupBarrier();
+    if (pg < PG) {
+      var tm = m;
+      for (var i = pg; i < tl; i += PG) { tm = max(tm, sc[i]); }
+      let corr = exp(m - tm);
+      m = tm;
+      z *= corr;
+      for (var k = 0u; k < OWNH; k++) { acc[k] *= corr; }
+      // Four positions per iteration with their own sums, so that four loads are in flight.
+      let vb = kv_base(layer, row, t0) + hb;
+      var i = pg;
+      for (; i + 3u * PG < tl; i += 4u * PG) {
+        let e0 = exp(sc[i] - m);
+        let e1 = exp(sc[i + PG] - m);
+        let e2 = exp(sc[i + 2u * PG] - m);
+        let e3 = exp(sc[i + 3u * PG] - m);
+        z += (e0 + e1) + (e2 + e3);
+        for (var k = 0u; k < OWNH; k++) {
+          let d = min(dl + k * DS, HD - 1u);
+          acc[k] += (e0 * vcache[vb + i * D + d] + e1 * vcache[vb + (i + PG) * D + d]) +
+            (e2 * vcache[vb + (i + 2u * PG) * D + d] + e3 * vcache[vb + (i + 3u * PG) * D + d]);
+        }
+      }
+      for (; i < tl; i += PG) {
+        let e = exp(sc[i] - m);
+        z += e;
+        for (var k = 0u; k < OWNH; k++) {
+          acc[k] += e * vcache[vb + i * D + min(dl + k * DS, HD - 1u)];
+        }
+      }
+    }
+    workgroupBarrier();
   }
-  workgroupBarrier();
-  attend(params.layer, lj.job.x, lj.job.y, tid);
-  for (var i = tid; i < D; i += WG) { act[act_at(j, ACT_MID) + i] = xs[i]; }
+  if (PG == 1u) {
+    for (var k = 0u; k < OWNH; k++) {
+      let d = dl + k * DS;
+      if (d < HD) { act[act_at(j, ACT_ATT) + hb + d] = acc[k] / z; }
+    }
+  } else {
+    // PG > 1 means DS >= HD: one dimension per thread. Merge the groups: rescale each to the
+    // largest max.
+    var mine = 0.0;
+    if (pg < PG) { mine = acc[0]; }
+    red[tid] = mine;
+    if (pg < PG && dl == 0u) { gstat[pg] = vec2<f32>(m, z); }
+    workgroupBarrier();
+    if (tid < HD) {
+      var big = -3.0e38;
+      for (var g = 0u; g < PG; g++) { big = max(big, gstat[g].x); }
+      var s = 0.0;
+      var zs = 0.0;
+      for (var g = 0u; g < PG; g++) {
+        let f = exp(gstat[g].x - big);
+        s += red[g * DS + tid] * f;
+        zs += gstat[g].y * f;
+      }
+      act[act_at(j, ACT_ATT) + hb + tid] = s / zs;
+    }
+  }
 }
 
-// The MLP: workgroup x takes hidden units x*WG .. x*WG + WG - 1 and writes its share of the
+// The attention's output projection and residual: workgroup x takes outputs x*OT .. x*OT + OT - 1
+// into ACT_MID.
+@compute @workgroup_size(WG)
+fn lay_proj(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = wid.y;
+  if (j >= params.job_count) { return; }
+  for (var i = tid; i < D; i += WG) { hs[i] = act[act_at(j, ACT_ATT) + i]; }
+  let lj = sampler_job(j, tid);
+  if (lj.state.z != 0u) { return; }
+  let base = LAYER_BASE + params.layer * LAYER_SIZE;
+  let o = wid.x * OT + tid % OT;
+  let s = tile_dot(base + APROJ_W, D, 1u, o, o < D, tid);
+  if (tid < OT && o < D) {
+    act[act_at(j, ACT_MID) + o] = act[act_at(j, ACT_IN) + o] + (W[base + APROJ_B + o] + s);
+  }
+}
+
+// The MLP: workgroup x takes hidden units x*OT .. x*OT + OT - 1 and writes its share of the
 // projection back (without the bias) to partial sum x; the next stage adds them up.
 @compute @workgroup_size(WG)
 fn lay_mlp(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = wid.y;
   if (j >= params.job_count) { return; }
+  for (var i = tid; i < D; i += WG) { xs[i] = act[act_at(j, ACT_MID) + i]; }
   let lj = sampler_job(j, tid);
   if (lj.state.z != 0u) { return; }
-  for (var i = tid; i < D; i += WG) { xs[i] = act[act_at(j, ACT_MID) + i]; }
-  workgroupBarrier();
   let base = LAYER_BASE + params.layer * LAYER_SIZE;
-  layer_norm(base + LN2_W, base + LN2_B, tid);
-  let first = wid.x * WG;
-  let count = min(WG, FF - first);
-  if (tid < count) {
-    let u = first + tid;
-    var acc = W[base + FC_B + u];
-    for (var k = 0u; k < D; k++) { acc += hs[k] * W[base + FC_W + k * FF + u]; }
-    ms[tid] = gelu_new(acc);
+  lay_layer_norm(base + LN2_W, base + LN2_B, tid);
+  let first = wid.x * OT;
+  let u = first + tid % OT;
+  let s = tile_dot(base + FC_W, FF, 1u, u, u < FF, tid);
+  if (tid < OT) {
+    var g = 0.0;
+    if (u < FF) { g = gelu_new(W[base + FC_B + u] + s); }
+    ms[tid] = g;
   }
   workgroupBarrier();
-  for (var o = tid; o < D; o += WG) {
+  // Units past FF (a last, partial tile) have ms = 0; min() keeps their weight reads in the tensor.
+  let per = WG / MG;
+  let g = tid / per;
+  for (var o0 = 0u; o0 < D; o0 += per) {
+    let o = o0 + tid % per;
     var acc = 0.0;
-    for (var k = 0u; k < count; k++) { acc += ms[k] * W[base + MPROJ_W + (first + k) * D + o]; }
-    act[act_at(j, ACT_PART + wid.x) + o] = acc;
+    if (o < D) {
+      for (var i = 0u; i < OT / MG; i++) {
+        let k = g + i * MG;
+        acc += ms[k] * W[base + MPROJ_W + min(first + k, FF - 1u) * D + o];
+      }
+    }
+    if (MG == 1u) {
+      if (o < D) { act[act_at(j, ACT_PART + wid.x) + o] = acc; }
+    } else {
+      red[tid] = acc;
+      workgroupBarrier();
+      if (g == 0u && o < D) {
+        var s = 0.0;
+        for (var h = 0u; h < MG; h++) { s += red[h * per + tid]; }
+        act[act_at(j, ACT_PART + wid.x) + o] = s;
+      }
+      workgroupBarrier();
+    }
   }
 }
 
-// The last layer's output, the final LayerNorm and the logits (one workgroup per row).
+// The last layer's output, the final LayerNorm and the logits (one workgroup per row; the
+// vocabulary in tiles of OT, each dot product split KG ways).
 fn lay_logits(j: u32, tid: u32) {
   lay_layer_output(j, NL, tid);
-  head(j, tid, LNF_W, LNF_B);
+  lay_layer_norm(LNF_W, LNF_B, tid);
+  for (var v0 = 0u; v0 < V; v0 += OT) {
+    let v = v0 + tid % OT;
+    let s = tile_dot(WTE, 1u, D, v, v < V, tid);
+    if (tid < OT && v < V) { logits[j * V + v] = s; }
+  }
 }
 
 @compute @workgroup_size(WG)

@@ -9,7 +9,7 @@ import { BackendLostError, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import type { TinyMathExport } from './format';
 import type { BackendSource } from './model';
-import { WebGpuBackend } from './webgpu';
+import { preferredDecode, WebGpuBackend } from './webgpu';
 
 export type BackendPreference = 'auto' | 'cpu' | 'webgpu';
 
@@ -130,9 +130,20 @@ export class TinyMathRuntime implements BackendSource {
     let device: GPUDevice | null = null;
     try {
       device = await requestTinyMathDevice(choice.adapter);
+      const software = isSoftwareAdapter(choice.adapter);
       const [g, p] = await Promise.all([
-        WebGpuBackend.create(device, generator.config, generator.weights),
-        WebGpuBackend.create(device, prm.config, prm.weights),
+        WebGpuBackend.create(
+          device,
+          generator.config,
+          generator.weights,
+          preferredDecode(generator.config, software),
+        ),
+        WebGpuBackend.create(
+          device,
+          prm.config,
+          prm.weights,
+          preferredDecode(prm.config, software),
+        ),
       ]);
       return new TinyMathRuntime(
         generator,

@@ -15,7 +15,7 @@ import { makeArithProblem } from '../../tasks/arith';
 import { readExportDir, readGolden } from './node-files';
 import { TinyMathRuntime, chooseAdapter } from './runtime';
 import { requireExportDirs } from './test-support';
-import { WebGpuBackend, type DecodeMode } from './webgpu';
+import { preferredDecode, WebGpuBackend, type DecodeMode } from './webgpu';
 
 const enabled = process.env['TTC_GPU_TESTS'] === '1';
 
@@ -119,11 +119,15 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     expect(outputs[1]!.length).toBe(3 * e.config.vocabSize);
     // Other workgroup sizes (the benchmark compares them): fewer threads than the width, and more.
     for (const workgroup of [16, 256]) await gpuMatchesCpu(e, script, { workgroup });
-    // The layered decode (three dispatches per layer, many workgroups per row), at three sizes:
-    // one, three and twelve tiles of the MLP's 128 hidden units.
-    for (const workgroup of [128, 64, 16]) {
-      const layered = await gpuMatchesCpu(e, script, { workgroup, decode: 'layered' });
-      expect(layered.dispatchesPerStep).toBe(3 * e.config.nLayer + 1);
+    // The layered decode (four dispatches per layer, many workgroups per row). Width 32, head
+    // size 8: at 128 threads tiles of 32 outputs with each dot product split 4 ways and the
+    // attention's positions over 16 groups; at 64, 2 ways and 8 groups; at 16, tiles of 16
+    // outputs, no split, and 2 groups; at 4, fewer threads than a head has dimensions. Its
+    // attention scores one head at a time, nHead x scoreTile = 8 positions per tile here.
+    for (const workgroup of [128, 64, 16, 4]) {
+      const options = { workgroup, decode: 'layered' as const, scoreTile: 2 };
+      const layered = await gpuMatchesCpu(e, script, options);
+      expect(layered.dispatchesPerStep).toBe(4 * e.config.nLayer + 1);
     }
     const prm = parseExport(syntheticConfidencePrm(14), 'prm');
     await expect(
@@ -310,8 +314,17 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
         if (repeat) {
           const gpuBatch = batch as BatchHandle & {
             repeatDecodeKernel(n: number): Promise<number>;
+            repeatLayeredStages(n: number): Promise<Record<string, number>>;
           };
           expect(await gpuBatch.repeatDecodeKernel(3)).toBeGreaterThan(0);
+          if (decode === 'layered') {
+            // Each stage alone, as the benchmark times them.
+            const stages = await gpuBatch.repeatLayeredStages(2);
+            expect(Object.keys(stages)).toEqual(['qkv', 'attn', 'proj', 'mlp', 'head']);
+            for (const ms of Object.values(stages)) expect(ms).toBeGreaterThan(0);
+          } else {
+            await expect(gpuBatch.repeatLayeredStages(1)).rejects.toThrow(/not a layered decode/);
+          }
         }
         const next = await batch.step([0, 1], [ids[9]!, ids[6]!]);
         batch.release();
@@ -332,6 +345,19 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     },
   );
 
+  it('decodes a generator layered on a real GPU, and everything else fused', () => {
+    const gen = parseExport(
+      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 16 }, 1),
+      'generator',
+    );
+    const prm = parseExport(syntheticConfidencePrm(14), 'prm');
+    expect(preferredDecode(gen.config, false)).toEqual({ decode: 'layered', workgroup: 256 });
+    expect(preferredDecode(gen.config, true)).toEqual({ decode: 'fused', workgroup: 128 });
+    expect(preferredDecode(prm.config, false)).toEqual({ decode: 'fused', workgroup: 128 });
+    const big = { ...gen.config, vocabSize: 300 };
+    expect(preferredDecode(big, false).decode).toBe('fused');
+  });
+
   it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {
     const gen = parseExport(
       syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 }, 1),
@@ -349,6 +375,8 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     const forced = await TinyMathRuntime.create(gen, prm, 'webgpu', gpu);
     expect(forced.backendName).toBe('webgpu');
     expect(forced.notice).toBeNull();
+    // On a software adapter the generator keeps the fused kernel (preferredDecode).
+    expect((forced.backend('generator') as WebGpuBackend).decodeMode).toBe('fused');
     const notices: string[] = [];
     forced.onNotice((n) => notices.push(n));
     const model = new TinyMathModel(gen, forced);

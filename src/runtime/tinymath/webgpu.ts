@@ -90,10 +90,31 @@ async function checked<T>(device: GPUDevice, what: string, create: () => T): Pro
 
 export type DecodeMode = 'fused' | 'layered';
 
+/**
+ * How the runtime decodes a model: on a real GPU the layered decode at 256 threads where the
+ * model allows it (a generator with a small vocabulary), else the fused kernel. The fused kernel
+ * walks a row's whole context in one workgroup, so its step grows with the context; the layered
+ * one spreads the attention over a workgroup per head and groups of positions. On an H200 it was
+ * 0.85-1.1x the fused kernel's tokens/s at batch 64 with contexts under 150 tokens, and 0.65x at
+ * batch 256. On best-of-64 at the hardest level, with contexts of several hundred tokens, each ran
+ * once first and once second in a process: 0.21 and 0.08 s layered, 0.34 and 0.21 s fused (two
+ * runs on two machines; README.md, "Measured on a real GPU"). A software adapter (SwiftShader, forced with `webgpu`) runs the fused kernel: there
+ * every thread costs CPU time, and a layered step at batch 1 took 16x longer.
+ */
+export function preferredDecode(
+  config: TinyMathConfig,
+  software: boolean,
+): { decode: DecodeMode; workgroup: number } {
+  return software || config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB
+    ? { decode: 'fused', workgroup: WORKGROUP }
+    : { decode: 'layered', workgroup: 256 };
+}
+
 interface LayeredPipelines {
   layout: GPUBindGroupLayout;
   qkv: GPUComputePipeline;
   attn: GPUComputePipeline;
+  proj: GPUComputePipeline;
   mlp: GPUComputePipeline;
   head: GPUComputePipeline;
   headSample: GPUComputePipeline;
@@ -146,7 +167,7 @@ export class WebGpuBackend implements DecoderBackend {
    * @param device a device the caller owns (and destroys); shared by the generator and the PRM
    * @param options.scoreTile attention positions per tile (tests force small tiles to cover the online softmax)
    * @param options.workgroup threads per workgroup (default WORKGROUP; the benchmark compares others)
-   * @param options.decode 'fused' (default: one dispatch per decode step) or 'layered' (three per
+   * @param options.decode 'fused' (default: one dispatch per decode step) or 'layered' (four per
    *   layer over many workgroups per row, kernels.ts `lay_*`; the benchmark compares them)
    * @throws BackendLostError when the GPU runs out of memory; Error when the model's shape does not
    *   fit the device's limits (the caller then uses the CPU path)
@@ -255,8 +276,8 @@ export class WebGpuBackend implements DecoderBackend {
         : null;
     let layeredPipelines: LayeredPipelines | null = null;
     if (layeredLayout) {
-      const [qkv, attn, mlp, head, headSample] = await Promise.all(
-        ['lay_qkv', 'lay_attn', 'lay_mlp', 'lay_head', 'lay_head_sample'].map((e) =>
+      const [qkv, attn, proj, mlp, head, headSample] = await Promise.all(
+        ['lay_qkv', 'lay_attn', 'lay_proj', 'lay_mlp', 'lay_head', 'lay_head_sample'].map((e) =>
           make(e, layeredLayout),
         ),
       );
@@ -264,6 +285,7 @@ export class WebGpuBackend implements DecoderBackend {
         layout: layeredLayout,
         qkv: qkv!,
         attn: attn!,
+        proj: proj!,
         mlp: mlp!,
         head: head!,
         headSample: headSample!,
@@ -559,15 +581,21 @@ class GpuBatch implements BatchHandle {
     sample: boolean,
   ): void {
     const lay = this.backend.pipelines.layered!;
-    const { qkvTiles, mlpTiles } = layeredShape(this.backend.config, this.backend.workgroup);
+    const { qkvTiles, projTiles, mlpTiles } = layeredShape(
+      this.backend.config,
+      this.backend.workgroup,
+    );
+    const { nLayer, nHead } = this.backend.config;
     const bindGroup = this.sampler!.bindGroup;
     for (let s = 0; s < steps; s++) {
-      for (let l = 0; l < this.backend.config.nLayer; l++) {
+      for (let l = 0; l < nLayer; l++) {
         pass.setBindGroup(0, bindGroup, [l * PARAM_STRIDE]);
         pass.setPipeline(lay.qkv);
         pass.dispatchWorkgroups(qkvTiles, J);
         pass.setPipeline(lay.attn);
-        pass.dispatchWorkgroups(1, J);
+        pass.dispatchWorkgroups(nHead, J);
+        pass.setPipeline(lay.proj);
+        pass.dispatchWorkgroups(projTiles, J);
         pass.setPipeline(lay.mlp);
         pass.dispatchWorkgroups(mlpTiles, J);
       }
@@ -724,15 +752,55 @@ class GpuBatch implements BatchHandle {
    * values: the batch's state does not change. Returns milliseconds per dispatch.
    */
   async repeatDecodeKernel(repeats: number): Promise<number> {
-    this.checkLive();
     const total = this.lastDecodeJobs;
-    if (total === 0) throw new Error('TinyMath batch: no decode step to repeat');
+    return this.timeRepeated(repeats, (pass) => {
+      if (this.backend.pipelines.layered) this.encodeLayered(pass, total, repeats, false);
+      else this.encodeDecode(pass, total, repeats);
+    });
+  }
+
+  /**
+   * For the benchmark: each stage of the layered decode alone (layer 0's four, then the head
+   * without sampling), dispatched `repeats` times in one submit like repeatDecodeKernel. Each
+   * repeat rewrites the same values. Returns milliseconds per dispatch by stage.
+   */
+  async repeatLayeredStages(
+    repeats: number,
+  ): Promise<{ qkv: number; attn: number; proj: number; mlp: number; head: number }> {
+    const lay = this.backend.pipelines.layered;
+    if (!lay) throw new Error('TinyMath batch: not a layered decode');
+    const J = this.lastDecodeJobs;
+    const { qkvTiles, projTiles, mlpTiles } = layeredShape(
+      this.backend.config,
+      this.backend.workgroup,
+    );
+    const stage = (pipeline: GPUComputePipeline, tiles: number): Promise<number> =>
+      this.timeRepeated(repeats, (pass) => {
+        pass.setBindGroup(0, this.sampler!.bindGroup, [0]);
+        pass.setPipeline(pipeline);
+        for (let i = 0; i < repeats; i++) pass.dispatchWorkgroups(tiles, J);
+      });
+    return {
+      qkv: await stage(lay.qkv, qkvTiles),
+      attn: await stage(lay.attn, this.backend.config.nHead),
+      proj: await stage(lay.proj, projTiles),
+      mlp: await stage(lay.mlp, mlpTiles),
+      head: await stage(lay.head, 1),
+    };
+  }
+
+  /** One submit of what `encode` puts in a compute pass, with a 4-byte readback; ms per repeat. */
+  private async timeRepeated(
+    repeats: number,
+    encode: (pass: GPUComputePassEncoder) => void,
+  ): Promise<number> {
+    this.checkLive();
+    if (this.lastDecodeJobs === 0) throw new Error('TinyMath batch: no decode step to repeat');
     const device = this.backend.device;
     const start = performance.now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    if (this.backend.pipelines.layered) this.encodeLayered(pass, total, repeats, false);
-    else this.encodeDecode(pass, total, repeats);
+    encode(pass);
     pass.end();
     encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, 4);
     device.queue.submit([encoder.finish()]);
