@@ -261,6 +261,35 @@ describe('CPU backend', () => {
     }
   });
 
+  it("a released batch's WebAssembly instance serves the next batch; live batches never share one", async () => {
+    const other = ids.slice(5).concat(ids.slice(0, 5)); // other tokens: sharing would show
+    const script = async (batch: Awaited<ReturnType<CpuBackend['createBatch']>>, x: number[]) => [
+      await batch.prefill([0, 1], [x.slice(0, 12), x.slice(0, 6)]),
+      await batch.step([0, 1], [x[12]!, x[6]!]),
+    ];
+    // What fresh batches give (their own backends, so nothing is reused).
+    const fresh = async (x: number[]) =>
+      script(await new CpuBackend(synthetic.config, synthetic.weights).createBatch(3, 40), x);
+    const backend = new CpuBackend(synthetic.config, synthetic.weights);
+    // A large batch whose instance (grown memory, stale KV) goes back to the backend...
+    const big = await backend.createBatch(8, 40);
+    await big.prefill([0, 7], [ids.slice(0, 30), other.slice(0, 30)]);
+    big.release();
+    big.release(); // twice: it must not be handed out twice
+    // ...then two live batches at once, interleaved: one reuses it, the other is new.
+    const a = await backend.createBatch(3, 40);
+    const b = await backend.createBatch(3, 40);
+    const a1 = await a.prefill([0, 1], [ids.slice(0, 12), ids.slice(0, 6)]);
+    const b1 = await b.prefill([0, 1], [other.slice(0, 12), other.slice(0, 6)]);
+    const a2 = await a.step([0, 1], [ids[12]!, ids[6]!]);
+    const b2 = await b.step([0, 1], [other[12]!, other[6]!]);
+    expect([a1, a2]).toEqual(await fresh(ids));
+    expect([b1, b2]).toEqual(await fresh(other));
+    a.release();
+    b.release();
+    await expect(a.step([0], [ids[13]!])).rejects.toThrow(/after release/);
+  });
+
   it('matches the naive forward pass with a head size that is not a multiple of 4', async () => {
     // Head size 5: the attention's four-at-a-time loops leave a remainder.
     const odd = parseExport(

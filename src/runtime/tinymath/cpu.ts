@@ -184,6 +184,8 @@ export function geluNew(x: Float32Array, n: number): void {
 }
 
 const CPU_KV_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Instances of released batches a CPU backend keeps (CpuBackend.idle). */
+const IDLE_INSTANCES = 2;
 
 /** Above this many tokens, a prefill is split so that one call never blocks for long. */
 const PREFILL_CHUNK = 512;
@@ -194,6 +196,13 @@ export class CpuBackend implements DecoderBackend {
   private disposed = false;
   /** Whether batches run the matrix products and attention in WebAssembly SIMD. */
   readonly wasm: boolean;
+  /**
+   * WebAssembly instances of released batches, for the next batches: their weights are in place
+   * and their memory has grown already. A tree search makes two batches a round (generator and
+   * PRM), so without this each round copied the weights and allocated its memory again, and a
+   * page's garbage of dropped instances reached hundreds of MB before it was collected.
+   */
+  private readonly idle: WasmLinear[] = [];
 
   /**
    * @param config the model's shape (from config.json)
@@ -211,13 +220,10 @@ export class CpuBackend implements DecoderBackend {
 
   async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {
     if (this.disposed) throw new Error('TinyMath CPU backend: used after dispose()');
-    return new CpuBatch(
-      this.config,
-      this.weights,
-      batchSize,
-      maxLength,
-      this.wasm ? WasmLinear.create() : null,
-    );
+    const wasm = this.wasm ? (this.idle.pop()?.reset() ?? WasmLinear.create()) : null;
+    return new CpuBatch(this.config, this.weights, batchSize, maxLength, wasm, (w) => {
+      if (!this.disposed && this.idle.length < IDLE_INSTANCES) this.idle.push(w);
+    });
   }
 
   /** Keeps one batch's KV cache under ~256 MB. */
@@ -228,6 +234,7 @@ export class CpuBackend implements DecoderBackend {
 
   dispose(): void {
     this.disposed = true;
+    this.idle.length = 0;
   }
 }
 
@@ -280,6 +287,8 @@ class CpuBatch implements BatchHandle {
     readonly batchSize: number,
     readonly maxLength: number,
     private readonly wasm: WasmLinear | null = null,
+    /** Takes the WebAssembly instance back when the batch is released. */
+    private readonly onRelease: ((wasm: WasmLinear) => void) | null = null,
   ) {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`TinyMath batch: bad batch size ${batchSize}`);
@@ -437,6 +446,7 @@ class CpuBatch implements BatchHandle {
   }
 
   release(): void {
+    if (!this.released && this.wasm) this.onRelease?.(this.wasm);
     this.released = true;
   }
 

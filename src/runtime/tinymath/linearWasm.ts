@@ -72,6 +72,8 @@ export class WasmLinear {
   private readonly offsets = new Map<Float32Array, number>();
   /** End of what is allocated. */
   private end = 0;
+  /** End of the weight matrices: what reset() keeps. */
+  private weightsEnd = 0;
 
   /**
    * One head's attention scores over `n` keys `stride` bytes apart, into the f32 array at
@@ -106,7 +108,18 @@ export class WasmLinear {
       const at = this.alloc(m.length);
       this.view(at, m.length).set(m);
       this.offsets.set(m, at);
+      this.weightsEnd = this.end;
     }
+  }
+
+  /**
+   * Frees everything allocated after the weights, for the next batch to reuse the instance: its
+   * weights stay in place and its memory keeps its size. Call it only once nothing uses those
+   * allocations (the batch that made them is released). Returns this.
+   */
+  reset(): this {
+    this.end = this.weightsEnd;
+    return this;
   }
 
   /**
