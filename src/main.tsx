@@ -18,7 +18,10 @@ if (!root) throw new Error('ttc-lab: #root element missing from index.html');
 const store = createAppStore(settingsFromHash(window.location.hash));
 // Sweeps on TinyMath's CPU path split their problems over helper workers (shardedSweeps.ts).
 const engine = shardedSweeps(startEngineWorker(), {
-  workers: sweepWorkerBudget(navigator.hardwareConcurrency),
+  workers: sweepWorkerBudget(
+    navigator.hardwareConcurrency,
+    (navigator as Navigator & { deviceMemory?: number }).deviceMemory,
+  ),
   startHelper: () => startEngineWorker('ttc-lab-sweep-helper'),
 });
 const controller = new AppController(store, engine, browserEnv(), indexedDbSweepStore());

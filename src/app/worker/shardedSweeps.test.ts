@@ -92,9 +92,13 @@ describe('shardedSweeps', () => {
     expect(sweepWorkers(8, 3)).toBe(3);
     expect(sweepWorkers(0, 5)).toBe(1);
     expect(sweepWorkers(2.7, 5)).toBe(2);
-    expect([undefined, 0, 1, 2, 3, 4, 8, 32].map(sweepWorkerBudget)).toEqual([
+    expect([undefined, 0, 1, 2, 3, 4, 8, 32].map((c) => sweepWorkerBudget(c))).toEqual([
       1, 1, 1, 2, 2, 3, 7, 8,
     ]);
+    // Where the browser reports the device's memory, the workers fit in a quarter of it.
+    expect([8, 4, 2, 1, 0.5].map((gb) => sweepWorkerBudget(16, gb))).toEqual([8, 5, 2, 1, 1]);
+    expect(sweepWorkerBudget(2, 0.5)).toBe(1);
+    expect(sweepWorkerBudget(4, 8)).toBe(3);
   });
 
   it('splits a CPU sweep over helpers and merges them into one sweep', () => {

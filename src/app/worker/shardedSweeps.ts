@@ -43,13 +43,23 @@ interface ShardedSweep {
 }
 
 /**
- * Workers for sweeps on a machine with `cores` logical cores: all of them on 2, one left for the
- * page from 3 on, at most 8 (each loads its own copy of the models).
+ * Memory one sweep worker takes at its peak, in MB: its own models, prefix caches and batches.
+ * Measured in Chromium: 8 workers on a sweep of levels 1-5 with N up to 32 peaked about 1.5 GB
+ * above the idle page, about 185 MB each (src/runtime/tinymath/README.md).
  */
-export function sweepWorkerBudget(cores: number | undefined): number {
+const WORKER_PEAK_MB = 200;
+
+/**
+ * Workers for sweeps on a machine with `cores` logical cores: all of them on 2, one left for the
+ * page from 3 on, at most 8; and where the browser tells the device's memory (Chromium's
+ * `navigator.deviceMemory`, in GB, at most 8), no more than fit in a quarter of it.
+ */
+export function sweepWorkerBudget(cores: number | undefined, deviceMemoryGb?: number): number {
   const n = Math.floor(cores ?? 1);
   if (!(n > 1)) return 1;
-  return n <= 2 ? n : Math.min(n - 1, 8);
+  const byCores = n <= 2 ? n : Math.min(n - 1, 8);
+  if (deviceMemoryGb === undefined || !(deviceMemoryGb > 0)) return byCores;
+  return Math.max(1, Math.min(byCores, Math.floor((deviceMemoryGb * 1024) / 4 / WORKER_PEAK_MB)));
 }
 
 /** How many workers a sweep of `problems` problems gets. */

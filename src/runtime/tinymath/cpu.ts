@@ -184,8 +184,9 @@ export function geluNew(x: Float32Array, n: number): void {
 }
 
 const CPU_KV_BUDGET_BYTES = 256 * 1024 * 1024;
-/** Instances of released batches a CPU backend keeps (CpuBackend.idle). */
-const IDLE_INSTANCES = 2;
+/** Instances of released batches a CPU backend keeps (CpuBackend.idle): a tree search has one
+ * generator batch and one PRM batch live at a time, on two backends. */
+const IDLE_INSTANCES = 1;
 
 /** Above this many tokens, a prefill is split so that one call never blocks for long. */
 const PREFILL_CHUNK = 512;
