@@ -5,8 +5,9 @@ import { findExportDirs } from '../src/runtime/tinymath/test-support';
 
 /**
  * The WebGPU kernels in headless Chromium (SwiftShader), forced on, against PyTorch's golden
- * logits for every export found on disk, plus a synthetic model against the CPU path, and its
- * sampling in the kernel against sampling the same logits on the host.
+ * logits for every export found on disk, plus a synthetic model against the CPU path and its
+ * sampling in the kernel against sampling the same logits on the host, with the fused decode and
+ * with the layered one.
  * Exports are served from disk through a route, so training/out/micro works without copying.
  */
 const exportsFound = findExportDirs();
@@ -42,7 +43,8 @@ test('TinyMath WebGPU kernels match the golden logits in Chromium', async ({ pag
   const report = await page.evaluate(() => window.__tinymathParity!);
   console.log(await page.locator('#result').textContent());
   expect(report.error).toBeNull();
-  expect(report.cases).toHaveLength(exportsFound.length + 2);
+  // Each export, then the synthetic model's fused and layered decodes, each with its sampling.
+  expect(report.cases).toHaveLength(exportsFound.length + 4);
   for (const c of report.cases) expect(c.maxAbsDiff, c.name).toBeLessThanOrEqual(c.tolerance);
   expect(report.ok).toBe(true);
 });

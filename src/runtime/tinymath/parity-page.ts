@@ -19,7 +19,8 @@ import { parseExport, type TinyMathExport } from './format';
 import type { Golden } from './node-files';
 import { TinyMathModel } from './model';
 import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
-import { WebGpuBackend } from './webgpu';
+import { WORKGROUP } from './kernels';
+import { preferredDecode, WebGpuBackend } from './webgpu';
 
 export interface ParityCase {
   name: string;
@@ -68,7 +69,13 @@ async function run(): Promise<ParityReport> {
       const goldenResponse = await fetch(new URL('golden.json', url));
       if (!goldenResponse.ok) throw new Error(`${name}/golden.json: HTTP ${goldenResponse.status}`);
       const golden = (await goldenResponse.json()) as Golden;
-      const backend = await WebGpuBackend.create(device, model.config, model.weights);
+      // The decode the runtime would use on this adapter.
+      const backend = await WebGpuBackend.create(
+        device,
+        model.config,
+        model.weights,
+        preferredDecode(model.config, software),
+      );
       let worst = 0;
       let positions = 0;
       for (const input of golden.inputs.slice(0, inputs)) {
@@ -88,7 +95,8 @@ async function run(): Promise<ParityReport> {
         positions,
       });
     }
-    // Always: a synthetic model with large weights, WebGPU against the CPU path.
+    // Always: a synthetic model with large weights, WebGPU against the CPU path, with the fused
+    // decode and with the layered one (what the runtime uses for a generator on a real GPU).
     const synthetic = parseExport(
       syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 48, scale: 0.6 }, 3),
     );
@@ -96,55 +104,67 @@ async function run(): Promise<ParityReport> {
     const reference = await (
       await new CpuBackend(synthetic.config, synthetic.weights).createBatch(1, ids.length)
     ).prefill([0], [ids]);
-    const backend = await WebGpuBackend.create(device, synthetic.config, synthetic.weights);
-    const worst = await goldenMaxDiff(
-      backend,
-      ids,
-      ids.map((_, i) => i),
-      reference,
-    );
-    cases.push({
-      name: 'synthetic model vs CPU path',
-      maxAbsDiff: worst,
-      tolerance: 1e-3,
-      ok: worst <= 1e-3,
-      positions: ids.length,
-    });
-    // Sampling in the kernel (decodeSampled) against sampling the same logits on the host:
-    // the same completions, logprobs within 1e-4.
-    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
-    const request = {
-      prompts: ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:90,-4\n'],
-      maxTokens: 24,
-      temperature: 1,
-      topP: 0.9,
-      seed: 5,
-      stop: ['\n'],
-      logprobs: true,
-    };
-    const onDevice = await new TinyMathModel(synthetic, source(backend)).generate(request);
-    const onHost = await new TinyMathModel(synthetic, source(hostSampled(backend))).generate(
-      request,
-    );
-    backend.dispose();
-    let sampledDiff = 0;
-    let same = true;
-    let sampled = 0;
-    onDevice.forEach((c, i) => {
-      const h = onHost[i]!;
-      same &&= c.text === h.text && c.finishReason === h.finishReason;
-      c.tokenLogprobs?.forEach((lp, k) => {
-        sampledDiff = Math.max(sampledDiff, Math.abs(lp - (h.tokenLogprobs?.[k] ?? Infinity)));
+    const decodes = [
+      { decode: 'fused' as const, workgroup: WORKGROUP },
+      preferredDecode(synthetic.config, false),
+    ];
+    for (const options of decodes) {
+      const label = `synthetic model, ${options.decode} decode at ${options.workgroup} threads`;
+      const backend = await WebGpuBackend.create(
+        device,
+        synthetic.config,
+        synthetic.weights,
+        options,
+      );
+      const worst = await goldenMaxDiff(
+        backend,
+        ids,
+        ids.map((_, i) => i),
+        reference,
+      );
+      cases.push({
+        name: `${label}, vs the CPU path`,
+        maxAbsDiff: worst,
+        tolerance: 1e-3,
+        ok: worst <= 1e-3,
+        positions: ids.length,
       });
-      sampled += c.completionTokens;
-    });
-    cases.push({
-      name: `synthetic model, sampled in the kernel vs on the host (${same ? 'same' : 'DIFFERENT'} completions; logprobs)`,
-      maxAbsDiff: same ? sampledDiff : Infinity,
-      tolerance: 1e-4,
-      ok: same && sampledDiff <= 1e-4,
-      positions: sampled,
-    });
+      // Sampling in the kernel (decodeSampled) against sampling the same logits on the host:
+      // the same completions, logprobs within 1e-4.
+      const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
+      const request = {
+        prompts: ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:90,-4\n'],
+        maxTokens: 24,
+        temperature: 1,
+        topP: 0.9,
+        seed: 5,
+        stop: ['\n'],
+        logprobs: true,
+      };
+      const onDevice = await new TinyMathModel(synthetic, source(backend)).generate(request);
+      const onHost = await new TinyMathModel(synthetic, source(hostSampled(backend))).generate(
+        request,
+      );
+      backend.dispose();
+      let sampledDiff = 0;
+      let same = true;
+      let sampled = 0;
+      onDevice.forEach((c, i) => {
+        const h = onHost[i]!;
+        same &&= c.text === h.text && c.finishReason === h.finishReason;
+        c.tokenLogprobs?.forEach((lp, k) => {
+          sampledDiff = Math.max(sampledDiff, Math.abs(lp - (h.tokenLogprobs?.[k] ?? Infinity)));
+        });
+        sampled += c.completionTokens;
+      });
+      cases.push({
+        name: `${label}, sampled in the kernel vs on the host (${same ? 'same' : 'DIFFERENT'} completions; logprobs)`,
+        maxAbsDiff: same ? sampledDiff : Infinity,
+        tolerance: 1e-4,
+        ok: same && sampledDiff <= 1e-4,
+        positions: sampled,
+      });
+    }
   } finally {
     device.destroy();
   }
