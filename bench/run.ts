@@ -98,7 +98,7 @@ async function loadGenerator(): Promise<ModelChoice> {
 interface DecodeTiming {
   /** Tokens per second over the timed steps (the median of `repeats` runs). */
   rate: number;
-  /** WebGPU only: the fused kernel's GPU time per step, without the readback (µs). */
+  /** WebGPU only: the step's kernels' GPU time per step, without the readback (µs). */
   kernelUs: number | null;
   /** The layered decode only: µs per dispatch of each stage alone (repeatLayeredStages). */
   stagesUs?: Record<string, number>;
@@ -162,14 +162,13 @@ async function decodeThroughput(
       kernelUs = 1000 * (await repeat.call(handle, kernelRepeats));
     }
     let stagesUs: Record<string, number> | undefined;
-    if (timed && kernelRepeats > 0 && backend instanceof WebGpuBackend) {
-      if (backend.decodeMode === 'layered') {
-        const gpuHandle = handle as unknown as {
-          repeatLayeredStages: (n: number) => Promise<Record<string, number>>;
-        };
-        const ms = await gpuHandle.repeatLayeredStages(kernelRepeats);
-        stagesUs = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, 1000 * v]));
-      }
+    const layered = backend instanceof WebGpuBackend && backend.decodeMode === 'layered';
+    if (timed && kernelRepeats > 0 && layered) {
+      const gpuHandle = handle as unknown as {
+        repeatLayeredStages: (n: number) => Promise<Record<string, number>>;
+      };
+      const ms = await gpuHandle.repeatLayeredStages(kernelRepeats);
+      stagesUs = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, 1000 * v]));
     }
     handle.release();
     return { rate: produced / seconds, kernelUs, ...(stagesUs ? { stagesUs } : {}) };
@@ -384,7 +383,9 @@ async function decodeVariants(
 /**
  * What one dispatch costs on this adapter: many one-workgroup dispatches of a trivial kernel in
  * one compute pass (the bound's "µs per dispatch"), and one submit with a 4-byte readback (what
- * each decode step pays on top). Median of 5 timings each.
+ * each decode step pays on top); also dispatches as wide as the layered decode's (1,024
+ * workgroups of 256 threads) that do nothing, which shows whether width costs. Median of 5
+ * timings each.
  */
 async function dispatchCost(
   device: GPUDevice,
