@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random';
 import { arithTask, generateArith, type ArithData } from '../src/tasks/arith';
 import {
@@ -24,6 +24,8 @@ describe('export-arith-data', () => {
   const train = readJsonl<ArithRecord>(join(out, 'train.jsonl'));
   const evalRows = readJsonl<ArithRecord>(join(out, 'eval.jsonl'));
   const cases = readJsonl<CheckerCase>(join(out, 'checker.jsonl'));
+  // Each run wrote 1.5 MB under the temporary folder and left it there.
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('keeps every eval question out of the training set', () => {
     const held = new Set(evalRows.map((r) => r.prompt));

@@ -1,14 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { arithTask } from '../../tasks/arith/arith';
 import { syntheticExport } from './fixtures';
 import { GENERATOR_FOLDER, PRM_FOLDER, loadTinyMathFromDir } from './index';
 import { EXPORT_PARENTS, REPO_ROOT } from './test-support';
 
+const written: string[] = [];
+afterAll(() => {
+  for (const dir of written) rmSync(dir, { recursive: true, force: true });
+});
+
 function writeExports(): string {
   const root = mkdtempSync(join(tmpdir(), 'tinymath-'));
+  written.push(root);
   for (const [folder, role, seed] of [
     [GENERATOR_FOLDER, 'generator', 1],
     [PRM_FOLDER, 'prm', 2],
