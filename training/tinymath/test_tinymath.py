@@ -61,12 +61,14 @@ def checker_cases():
     if _CHECKER_CASES is None:
         path = os.path.join(ROOT, "training/out/data/checker.jsonl")
         if not os.path.exists(path) or "revisionPositions" not in open(path).readline():
-            d = tempfile.mkdtemp()
-            subprocess.run(
-                ["npx", "tsx", "scripts/export-arith-data.ts", "--out", d, "--train-per-level", "5", "--eval-per-level", "5", "--checker-cases", "100"],
-                cwd=ROOT, check=True, capture_output=True,
-            )
-            path = os.path.join(d, "checker.jsonl")
+            with tempfile.TemporaryDirectory() as d:
+                subprocess.run(
+                    ["npx", "tsx", "scripts/export-arith-data.ts", "--out", d, "--train-per-level", "5", "--eval-per-level", "5", "--checker-cases", "100"],
+                    cwd=ROOT, check=True, capture_output=True,
+                )
+                with open(os.path.join(d, "checker.jsonl")) as f:
+                    _CHECKER_CASES = [json.loads(line) for line in f]
+            return _CHECKER_CASES
         with open(path) as f:
             _CHECKER_CASES = [json.loads(line) for line in f]
     return _CHECKER_CASES
