@@ -173,15 +173,38 @@ export function scoreTile(
   c: TinyMathConfig,
   maxWorkgroupBytes: number,
   workgroup = WORKGROUP,
+  layered = false,
 ): number {
   const floats =
-    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) - (7 * c.nEmbd + 5 * workgroup + JOB_FLOATS);
+    Math.floor(Math.min(maxWorkgroupBytes, 16384) / 4) -
+    (7 * c.nEmbd + workgroup + layeredFloats(workgroup, layered) + JOB_FLOATS);
   return Math.max(0, Math.min(c.nPositions, Math.floor(floats / c.nHead)));
 }
 
 /** Workgroup memory the kernels need, in bytes (checked against the device's limit). */
-export function workgroupBytes(c: TinyMathConfig, tile: number, workgroup = WORKGROUP): number {
-  return 4 * (3 * c.nEmbd + 4 * c.nEmbd + c.nHead * tile + 5 * workgroup + JOB_FLOATS);
+export function workgroupBytes(
+  c: TinyMathConfig,
+  tile: number,
+  workgroup = WORKGROUP,
+  layered = false,
+): number {
+  return (
+    4 *
+    (3 * c.nEmbd +
+      4 * c.nEmbd +
+      c.nHead * tile +
+      workgroup +
+      layeredFloats(workgroup, layered) +
+      JOB_FLOATS)
+  );
+}
+
+/**
+ * The layered kernels' own workgroup arrays (red2 and gstat, at most 2 x workgroup floats each).
+ * The other kernels never use them, and a pipeline only counts what its entry point uses.
+ */
+function layeredFloats(workgroup: number, layered: boolean): number {
+  return layered ? 4 * workgroup : 0;
 }
 
 const f = (x: number): string => {

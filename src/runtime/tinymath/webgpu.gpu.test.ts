@@ -15,6 +15,7 @@ import { makeArithProblem } from '../../tasks/arith';
 import { readExportDir, readGolden } from './node-files';
 import { TinyMathRuntime, chooseAdapter } from './runtime';
 import { requireExportDirs } from './test-support';
+import { scoreTile } from './kernels';
 import { preferredDecode, WebGpuBackend, type DecodeMode } from './webgpu';
 
 const enabled = process.env['TTC_GPU_TESTS'] === '1';
@@ -356,6 +357,10 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     expect(preferredDecode(prm.config, false)).toEqual({ decode: 'fused', workgroup: 128 });
     const big = { ...gen.config, vocabSize: 300 };
     expect(preferredDecode(big, false).decode).toBe('fused');
+    // Too wide for the layered kernels' workgroup memory (16 KB), not for the fused kernel's.
+    const wide = { ...gen.config, nEmbd: 512, nHead: 8, nPositions: 256 };
+    expect(preferredDecode(wide, false).decode).toBe('fused');
+    expect(scoreTile(wide, 16384, 128)).toBeGreaterThan(0);
   });
 
   it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {

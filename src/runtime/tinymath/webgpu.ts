@@ -92,20 +92,25 @@ export type DecodeMode = 'fused' | 'layered';
 
 /**
  * How the runtime decodes a model: on a real GPU the layered decode at 256 threads where the
- * model allows it (a generator with a small vocabulary), else the fused kernel. The fused kernel
- * walks a row's whole context in one workgroup, so its step grows with the context; the layered
- * one spreads the attention over a workgroup per head and groups of positions. On an H200 it was
- * 0.85-1.1x the fused kernel's tokens/s at batch 64 with contexts under 150 tokens, and 0.65x at
- * batch 256. On best-of-64 at the hardest level, with contexts of several hundred tokens, each ran
- * once first and once second in a process: 0.21 and 0.08 s layered, 0.34 and 0.21 s fused (two
- * runs on two machines; README.md, "Measured on a real GPU"). A software adapter (SwiftShader, forced with `webgpu`) runs the fused kernel: there
- * every thread costs CPU time, and a layered step at batch 1 took 16x longer.
+ * model allows it (a generator with a small vocabulary, narrow enough for the layered kernels'
+ * workgroup memory), else the fused kernel. The fused kernel walks a row's whole context in one
+ * workgroup, so its step grows with the context; the layered one spreads the attention over a
+ * workgroup per head and groups of positions. On an H200 it was 0.85-1.1x the fused kernel's
+ * tokens/s at batch 64 with contexts under 150 tokens, and 0.65x at batch 256. On best-of-64 at
+ * the hardest level, with contexts of several hundred tokens, each ran once first and once second
+ * in a process: 0.21 and 0.08 s layered, 0.34 and 0.21 s fused (two runs on two machines;
+ * README.md, "Measured on a real GPU"). A software adapter (SwiftShader, forced with `webgpu`)
+ * runs the fused kernel: there every thread costs CPU time, and a layered step at batch 1 took
+ * 16x longer.
  */
 export function preferredDecode(
   config: TinyMathConfig,
   software: boolean,
 ): { decode: DecodeMode; workgroup: number } {
-  return software || config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB
+  // The layered kernels' workgroup arrays must leave room for attention scores in the 16 KB
+  // every device offers (a much wider model than TinyMath's would not fit).
+  const fits = scoreTile(config, 16384, 256, true) >= 1;
+  return software || config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB || !fits
     ? { decode: 'fused', workgroup: WORKGROUP }
     : { decode: 'layered', workgroup: 256 };
 }
@@ -193,8 +198,9 @@ export class WebGpuBackend implements DecoderBackend {
         `WebGPU: ${wg} threads per workgroup must be a power of two from 2 to ${maxThreads} (this device)`,
       );
     const tile =
-      options.scoreTile ?? scoreTile(config, device.limits.maxComputeWorkgroupStorageSize, wg);
-    const need = workgroupBytes(config, tile, wg);
+      options.scoreTile ??
+      scoreTile(config, device.limits.maxComputeWorkgroupStorageSize, wg, layered);
+    const need = workgroupBytes(config, tile, wg, layered);
     if (tile < 1 || need > device.limits.maxComputeWorkgroupStorageSize) {
       throw new Error(
         `WebGPU: this model needs ${need} bytes of workgroup memory; the device allows ${device.limits.maxComputeWorkgroupStorageSize}`,
