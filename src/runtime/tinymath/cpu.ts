@@ -183,6 +183,20 @@ export function geluNew(x: Float32Array, n: number): void {
   }
 }
 
+/**
+ * scores[t] = exp(scores[t] - max) for t < count; returns their sum (the softmax's denominator).
+ * Both attention paths use it, so their probabilities are bit for bit the same.
+ */
+function softmaxNumerators(scores: Float32Array, count: number, max: number): number {
+  let sum = 0;
+  for (let t = 0; t < count; t++) {
+    const p = Math.exp(scores[t]! - max);
+    scores[t] = p;
+    sum += p;
+  }
+  return sum;
+}
+
 const CPU_KV_BUDGET_BYTES = 256 * 1024 * 1024;
 /** Instances of released batches a CPU backend keeps (CpuBackend.idle): a tree search has one
  * generator batch and one PRM batch live at a time, on two backends. */
@@ -207,8 +221,8 @@ export class CpuBackend implements DecoderBackend {
 
   /**
    * @param config the model's shape (from config.json)
-   * @param weights float32 weights from the export; kept by reference (each batch's WebAssembly
-   *   instance copies the layers' matrices, a few MB, a millisecond or two)
+   * @param weights float32 weights from the export; kept by reference (a WebAssembly instance
+   *   copies the layers' matrices once, a few MB; released batches hand theirs on)
    * @param options.wasm false: all in TypeScript even where WebAssembly SIMD exists
    */
   constructor(
@@ -504,7 +518,80 @@ class CpuBatch implements BatchHandle {
   }
 
   /**
-   * (WebAssembly) The attention of every entry and head, as the TypeScript loops in forward():
+   * The attention of every entry and head in TypeScript (no WebAssembly SIMD): the scores, the
+   * softmax and the weighted sum of values, into att.
+   */
+  private attend(
+    K: Float32Array,
+    Vc: Float32Array,
+    entryRow: Int32Array,
+    pos: Int32Array,
+    n: number,
+    scale: number,
+  ): void {
+    const { nEmbd: D, nHead } = this.config;
+    const hd = D / nHead;
+    const { scores, qkv, att } = this;
+    const rowStride = this.maxLength * D;
+    for (let e = 0; e < n; e++) {
+      const base = entryRow[e]! * rowStride;
+      const last = pos[e]!;
+      for (let head = 0; head < nHead; head++) {
+        const qo = e * 3 * D + head * hd;
+        let max = -Infinity;
+        for (let t = 0; t <= last; t++) {
+          const ko = base + t * D + head * hd;
+          // Four partial sums: independent chains the CPU can overlap.
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let i = 0;
+          for (; i + 3 < hd; i += 4) {
+            s0 += qkv[qo + i]! * K[ko + i]!;
+            s1 += qkv[qo + i + 1]! * K[ko + i + 1]!;
+            s2 += qkv[qo + i + 2]! * K[ko + i + 2]!;
+            s3 += qkv[qo + i + 3]! * K[ko + i + 3]!;
+          }
+          for (; i < hd; i++) s0 += qkv[qo + i]! * K[ko + i]!;
+          const s = (s0 + s1 + (s2 + s3)) * scale;
+          scores[t] = s;
+          if (s > max) max = s;
+        }
+        const inv = 1 / softmaxNumerators(scores, last + 1, max);
+        const ao = e * D + head * hd;
+        const vh = base + head * hd;
+        // Four outputs at a time, summed over the positions in locals (no read-modify-write of
+        // att[] per position), then normalised once.
+        let i = 0;
+        for (; i + 3 < hd; i += 4) {
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          for (let t = 0, vo = vh + i; t <= last; t++, vo += D) {
+            const p = scores[t]!;
+            a0 += p * Vc[vo]!;
+            a1 += p * Vc[vo + 1]!;
+            a2 += p * Vc[vo + 2]!;
+            a3 += p * Vc[vo + 3]!;
+          }
+          att[ao + i] = a0 * inv;
+          att[ao + i + 1] = a1 * inv;
+          att[ao + i + 2] = a2 * inv;
+          att[ao + i + 3] = a3 * inv;
+        }
+        for (; i < hd; i++) {
+          let a = 0;
+          for (let t = 0, vo = vh + i; t <= last; t++, vo += D) a += scores[t]! * Vc[vo]!;
+          att[ao + i] = a * inv;
+        }
+      }
+    }
+  }
+
+  /**
+   * (WebAssembly) The attention of every entry and head, as attend():
    * the scores and the weighted sum in the module, the softmax's exp here.
    */
   private attendWasm(
@@ -534,12 +621,7 @@ class CpuBatch implements BatchHandle {
           scale,
           scores.byteOffset,
         );
-        let sum = 0;
-        for (let t = 0; t < count; t++) {
-          const p = Math.exp(scores[t]! - max);
-          scores[t] = p;
-          sum += p;
-        }
+        const sum = softmaxNumerators(scores, count, max);
         wasm.attnMix(
           scores.byteOffset,
           Vc.byteOffset + kv,
@@ -633,68 +715,7 @@ class CpuBatch implements BatchHandle {
         Vc.set(qkv.subarray(e * 3 * D + 2 * D, e * 3 * D + 3 * D), at);
       }
       if (this.wasm) this.attendWasm(K, Vc, entryRow, pos, n, scale);
-      const scores = this.scores;
-      for (let e = 0; e < n && !this.wasm; e++) {
-        const base = entryRow[e]! * rowStride;
-        const last = pos[e]!;
-        for (let head = 0; head < nHead; head++) {
-          const qo = e * 3 * D + head * hd;
-          let max = -Infinity;
-          for (let t = 0; t <= last; t++) {
-            const ko = base + t * D + head * hd;
-            // Four partial sums: independent chains the CPU can overlap.
-            let s0 = 0;
-            let s1 = 0;
-            let s2 = 0;
-            let s3 = 0;
-            let i = 0;
-            for (; i + 3 < hd; i += 4) {
-              s0 += qkv[qo + i]! * K[ko + i]!;
-              s1 += qkv[qo + i + 1]! * K[ko + i + 1]!;
-              s2 += qkv[qo + i + 2]! * K[ko + i + 2]!;
-              s3 += qkv[qo + i + 3]! * K[ko + i + 3]!;
-            }
-            for (; i < hd; i++) s0 += qkv[qo + i]! * K[ko + i]!;
-            const s = (s0 + s1 + (s2 + s3)) * scale;
-            scores[t] = s;
-            if (s > max) max = s;
-          }
-          let sum = 0;
-          for (let t = 0; t <= last; t++) {
-            const p = Math.exp(scores[t]! - max);
-            scores[t] = p;
-            sum += p;
-          }
-          const inv = 1 / sum;
-          const ao = e * D + head * hd;
-          const vh = base + head * hd;
-          // Four outputs at a time, summed over the positions in locals (no read-modify-write of
-          // att[] per position), then normalised once.
-          let i = 0;
-          for (; i + 3 < hd; i += 4) {
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            let a3 = 0;
-            for (let t = 0, vo = vh + i; t <= last; t++, vo += D) {
-              const p = scores[t]!;
-              a0 += p * Vc[vo]!;
-              a1 += p * Vc[vo + 1]!;
-              a2 += p * Vc[vo + 2]!;
-              a3 += p * Vc[vo + 3]!;
-            }
-            att[ao + i] = a0 * inv;
-            att[ao + i + 1] = a1 * inv;
-            att[ao + i + 2] = a2 * inv;
-            att[ao + i + 3] = a3 * inv;
-          }
-          for (; i < hd; i++) {
-            let a = 0;
-            for (let t = 0, vo = vh + i; t <= last; t++, vo += D) a += scores[t]! * Vc[vo]!;
-            att[ao + i] = a * inv;
-          }
-        }
-      }
+      else this.attend(K, Vc, entryRow, pos, n, scale);
       linear(att, n, D, lw.attnProjWeight, D, lw.attnProjBias, x, true, this.wasm);
       layerNorm(x, n, D, lw.ln2Weight, lw.ln2Bias, eps, h);
       linear(h, n, D, lw.fcWeight, 4 * D, lw.fcBias, mlp, false, this.wasm);
