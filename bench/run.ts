@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecoderBackend } from '../src/runtime/tinymath/backend';
 import { CpuBackend } from '../src/runtime/tinymath/cpu';
-import { goldenMaxDiff, syntheticExport } from '../src/runtime/tinymath/fixtures';
+import { fixedSource, goldenMaxDiff, syntheticExport } from '../src/runtime/tinymath/fixtures';
 import { parseExport, type TinyMathExport } from '../src/runtime/tinymath/format';
 import { TinyMathModel, type BackendSource } from '../src/runtime/tinymath/model';
 import { TinyMathPrm } from '../src/runtime/tinymath/prm';
@@ -645,7 +645,6 @@ async function main(): Promise<void> {
     results['decodeLarge'] = large;
   }
 
-  const source_ = (b: DecoderBackend) => ({ backend: () => b, failed: (e: unknown) => e });
   // Token caps as the app and the CLI give each level (its longest solution fits).
   const hardest = arithTask.levels;
   const at = (level: number) => ({ level, max: arithTokenCaps(level).solution });
@@ -671,7 +670,7 @@ async function main(): Promise<void> {
       { name: `WebGPU ${b.decodeMode}`, backend: b, n: 64, ...at(hardest) },
     ]);
     for (const b of [gpu, otherGpu])
-      await bestOf(new TinyMathModel(model, source_(b)), 16, 3, at(3).max);
+      await bestOf(new TinyMathModel(model, fixedSource(b)), 16, 3, at(3).max);
     runs.push(...gpuRuns, ...gpuRuns.slice().reverse());
   }
   console.log(
@@ -681,7 +680,7 @@ async function main(): Promise<void> {
   );
   const bestOfResults: Record<string, unknown>[] = [];
   for (const r of quick ? runs.filter((x) => x.n === 16) : runs) {
-    const res = await bestOf(new TinyMathModel(model, source_(r.backend)), r.n, r.level, r.max);
+    const res = await bestOf(new TinyMathModel(model, fixedSource(r.backend)), r.n, r.level, r.max);
     bestOfResults.push({ backend: r.name, ...res });
     const target =
       r.name === 'CPU' && r.n === 16

@@ -6,6 +6,7 @@
  */
 import { Rng } from '../../engine/random';
 import type { ConfidenceInput, DecoderBackend } from './backend';
+import type { BackendSource } from './model';
 import {
   countParameters,
   expectedShapes,
@@ -22,6 +23,11 @@ export function contiguousFrom(positions: readonly number[], atLeast: number): n
   let k = positions.length;
   while (k > 1 && positions[k - 1] === positions[k - 2]! + 1) k--;
   return Math.min(positions.length, Math.max(k, atLeast));
+}
+
+/** A BackendSource that always hands out `backend` and passes its failures on unchanged. */
+export function fixedSource(backend: DecoderBackend): BackendSource {
+  return { backend: () => backend, failed: (e) => e };
 }
 
 /**

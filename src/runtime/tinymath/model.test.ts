@@ -4,7 +4,7 @@ import type { GenerateRequest } from '../../engine/types';
 import { makeArithProblem } from '../../tasks/arith/arith';
 import type { DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { syntheticConfidencePrm, syntheticExport } from './fixtures';
+import { fixedSource, syntheticConfidencePrm, syntheticExport } from './fixtures';
 import { parseExport, promptPositions, type TinyMathExport } from './format';
 import { TinyMathModel, type BackendSource } from './model';
 import { TinyMathPrm, prmInput } from './prm';
@@ -63,7 +63,7 @@ function countingCpu(e: TinyMathExport): { source: BackendSource; fed: () => num
       return b;
     },
   };
-  return { source: { backend: () => backend, failed: (x) => x }, fed: () => fed };
+  return { source: fixedSource(backend), fed: () => fed };
 }
 
 const model = new TinyMathModel(gen, cpuSource(gen));
@@ -280,7 +280,7 @@ describe('TinyMathModel', () => {
         release: () => {},
       }),
     };
-    return new TinyMathModel(gen, { backend: () => fake, failed: (e) => e });
+    return new TinyMathModel(gen, fixedSource(fake));
   }
 
   it('never samples <pad> or the PRM tag, even where the model favours them', async () => {

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendLostError, type BatchHandle, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
-import { contiguousFrom, hostSampled, syntheticConfidencePrm, syntheticExport } from './fixtures';
+import {
+  contiguousFrom,
+  fixedSource,
+  hostSampled,
+  syntheticConfidencePrm,
+  syntheticExport,
+} from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
 import { dawnGpu } from './index';
 import { TinyMathModel } from './model';
@@ -172,16 +178,16 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   it('PRM scores with shared prefills (prefix, fork, last steps) match the CPU path', async () => {
     const e = parseExport(syntheticConfidencePrm(14), 'prm');
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
-    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
     const problem = makeArithProblem(2, 42);
     const requests = ['A:2', 'A:6', '2+4=7'].flatMap((last) => [
       { problem, steps: ['5-3=2', last] },
       { problem, steps: ['5-3=1', '1+4=5', last] },
     ]);
-    const onGpu = await new TinyMathPrm(e, source(gpuBackend)).scoreSteps(requests);
-    const onCpu = await new TinyMathPrm(e, source(new CpuBackend(e.config, e.weights))).scoreSteps(
-      requests,
-    );
+    const onGpu = await new TinyMathPrm(e, fixedSource(gpuBackend)).scoreSteps(requests);
+    const onCpu = await new TinyMathPrm(
+      e,
+      fixedSource(new CpuBackend(e.config, e.weights)),
+    ).scoreSteps(requests);
     onGpu.forEach((r, i) => {
       expect(r.tokens).toBe(onCpu[i]!.tokens);
       r.stepScores.forEach((x, k) => expect(x).toBeCloseTo(onCpu[i]!.stepScores[k]!, 5));
@@ -194,7 +200,6 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       syntheticExport({ nEmbd: 32, nLayer: 2, nHead: 2, nPositions: 64, scale: 0.8 }, 5),
     );
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
-    const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
     const request = {
       prompts: ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n'],
       maxTokens: 12,
@@ -202,10 +207,11 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       topP: 1,
       seed: 1,
     };
-    const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(request);
-    const onCpu = await new TinyMathModel(e, source(new CpuBackend(e.config, e.weights))).generate(
-      request,
-    );
+    const onGpu = await new TinyMathModel(e, fixedSource(gpuBackend)).generate(request);
+    const onCpu = await new TinyMathModel(
+      e,
+      fixedSource(new CpuBackend(e.config, e.weights)),
+    ).generate(request);
     expect(onGpu.map((c) => c.text)).toEqual(onCpu.map((c) => c.text));
     gpuBackend.dispose();
   });
@@ -219,7 +225,6 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, { decode });
       // The same backend with decodeSampled hidden: the model reads logits back every step.
       const hostSampledGpu = hostSampled(gpuBackend);
-      const source = (b: DecoderBackend) => ({ backend: () => b, failed: (x: unknown) => x });
       const prompts = ['Q:5,+3\n', 'Q:12,*3\n', 'Q:5,+3\n', 'Q:7\n', 'Q:5,+3\n', 'Q:90,-4,+1\n'];
       let tokens = 0;
       let stopped = 0;
@@ -232,8 +237,8 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
         { maxTokens: 40, temperature: 0, topP: 1, seed: 6, stop: ['\n'] },
       ]) {
         const full = { ...request, prompts, logprobs: true };
-        const onGpu = await new TinyMathModel(e, source(gpuBackend)).generate(full);
-        const onHost = await new TinyMathModel(e, source(hostSampledGpu)).generate(full);
+        const onGpu = await new TinyMathModel(e, fixedSource(gpuBackend)).generate(full);
+        const onHost = await new TinyMathModel(e, fixedSource(hostSampledGpu)).generate(full);
         onGpu.forEach((c, i) => {
           const h = onHost[i]!;
           expect({ text: c.text, finish: c.finishReason, n: c.completionTokens }).toEqual({

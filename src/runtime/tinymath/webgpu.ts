@@ -810,8 +810,7 @@ class GpuBatch implements BatchHandle {
     pass.end();
     encoder.copyBufferToBuffer(this.logits!, 0, this.staging!, 0, 4);
     device.queue.submit([encoder.finish()]);
-    await this.staging!.mapAsync(MAP_READ, 0, 4);
-    this.staging!.unmap();
+    await this.readBack(this.staging!, 4, 'a timing');
     return (performance.now() - start) / repeats;
   }
 
