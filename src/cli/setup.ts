@@ -14,6 +14,7 @@ import {
 import {
   interleave,
   runSweep,
+  sweepShareOf,
   type SweepBackend,
   type SweepEvent,
   type SweepRecord,
@@ -199,7 +200,7 @@ export async function sweepShard(o: {
   quiet?: boolean;
 }): Promise<void> {
   const { problems, budgets, settings, seed } = sweepPlan(o.values);
-  const mine = problems.filter((_, i) => i % o.jobs === o.shard);
+  const mine = sweepShareOf(problems, o.shard, o.jobs);
   const ids = new Set(mine.map((p) => p.id));
   const backends = await loadBackends(o.values, { quiet: o.quiet ?? false });
   try {

@@ -3,7 +3,7 @@
  * models. Best-of-N pools are one best-of-N run with N = N_max; each search setting is one run
  * per budget.
  */
-import { runSweep, sweepTimeLeftS, timeLeftText } from '../../engine/sweep/runner';
+import { runSweep, sweepShareOf, sweepTimeLeftS, timeLeftText } from '../../engine/sweep/runner';
 import { createStrategySweepBackend } from '../../engine/sweepBackend';
 import type { SweepRecord, SweepRequest } from '../../store/sweepTypes';
 import {
@@ -60,7 +60,9 @@ export function createSweepRunner(deps: SweepRunnerDeps): SweepRunner {
     });
     const t0 = performance.now();
     for await (const event of runSweep({
-      problems: sweepProblems(request).filter((_, i) => !shard || i % shard.count === shard.index),
+      problems: shard
+        ? sweepShareOf(sweepProblems(request), shard.index, shard.count)
+        : sweepProblems(request),
       budgets: sweepBudgets(request.nMax),
       settings: sweepSettings(request),
       backend,

@@ -7,6 +7,7 @@ import {
   POOL_SETTING_ID,
   recordKey,
   runSweep,
+  sweepShareOf,
   sweepTimeLeftS,
   timeLeftText,
   type SearchOutcome,
@@ -307,5 +308,18 @@ describe('runSweep', () => {
     await expect(
       collect(runSweep(options(new FakeBackend(), { settings: [settings[0]!, settings[0]!] }))),
     ).rejects.toThrow(/repeated setting id/);
+  });
+});
+
+describe('sweepShareOf', () => {
+  it("splits a plan round robin: every problem in exactly one worker's share, in plan order", () => {
+    const plan = [0, 1, 2, 3, 4, 5, 6];
+    const shares = [0, 1, 2].map((i) => sweepShareOf(plan, i, 3));
+    expect(shares).toEqual([
+      [0, 3, 6],
+      [1, 4],
+      [2, 5],
+    ]);
+    expect(sweepShareOf(plan, 0, 1)).toEqual(plan);
   });
 });

@@ -110,6 +110,15 @@ export interface SweepWork {
   resumed: number;
 }
 
+/**
+ * One of `count` workers' share of a sweep's problems: those at `index`, `index + count`, ...
+ * (round robin, so each share spans every level). The CLI's --jobs and the app's sharded sweeps
+ * split the same way.
+ */
+export function sweepShareOf<T>(problems: readonly T[], index: number, count: number): T[] {
+  return problems.filter((_, i) => i % count === index);
+}
+
 /** Where one part of a sweep split over workers stands (its latest progress event). */
 export interface SweepCounts {
   done: number;
