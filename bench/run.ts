@@ -14,8 +14,9 @@
  *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
  *                      of the full TinyMath shape with random weights: same compute, meaningless text)
  *   --swiftshader      also time WebGPU on a software adapter (slow; skipped by default)
- *   --workgroups       on a software adapter, also run the comparison of decode variants (fused or
- *                      layered, threads per workgroup; it always runs on a real GPU)
+ *   --workgroups       on a software adapter, also run the comparisons of decode variants (fused or
+ *                      layered, threads per workgroup) and of the layered kernels' tile sizes (they
+ *                      always run on a real GPU)
  *   --no-webgpu        CPU only
  *   --quick            fewer steps (smoke test)
  *   --json FILE        also write the results as JSON
@@ -381,6 +382,113 @@ async function decodeVariants(
 }
 
 /**
+ * The layered decode at the runtime's thread count with tiles of 16, 32 (the default) and 64
+ * outputs: fewer, larger tiles mean fewer workgroups per row (at batch 64 the MLP alone launches
+ * 64 x 16 workgroups of 256 threads with tiles of 32), longer loops per thread. Each is checked
+ * against golden.json, then all are timed in turns, three rounds at batch 8 and 64, so that drift
+ * on a shared machine hits them alike; the median and the range of the rounds are printed.
+ */
+async function layeredTiles(
+  device: GPUDevice,
+  model: TinyMathExport,
+  usPerDispatch: number,
+  software: boolean,
+): Promise<Record<string, unknown>[]> {
+  const { workgroup } = preferredDecode(model.config, false);
+  const folder = join(modelsDir, 'tinymath-gen');
+  const golden = existsSync(join(folder, 'golden.json')) ? await readGolden(folder) : null;
+  const input = golden?.inputs[0];
+  const batches = [8, 64];
+  const rounds = software ? 1 : 3;
+  const steps = software ? 2 : 128;
+  console.log(
+    `\nLayered tiles (${workgroup} threads, sampled; tokens/s, median of ${rounds} rounds taken in turns [lowest-highest]; share of the dispatch bound from the median)`,
+  );
+  console.log(
+    `tile | workgroups per row (qkv, proj, mlp) | parity  | ${batches.map((b) => `batch ${b}`.padEnd(33)).join(' | ')}`,
+  );
+  const tiles: { tileOutputs: number; backend: WebGpuBackend; parity: number | null }[] = [];
+  for (const tileOutputs of [16, 32, 64].filter((t) => t <= workgroup)) {
+    const backend = await WebGpuBackend.create(device, model.config, model.weights, {
+      workgroup,
+      decode: 'layered',
+      tileOutputs,
+    });
+    const parity = input
+      ? await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat())
+      : null;
+    if (parity !== null && parity > Math.min(1e-3, golden!.tolerance)) {
+      console.log(
+        `${String(tileOutputs).padStart(4)} | FAILED parity (${parity.toExponential(1)}), not timed`,
+      );
+      backend.dispose();
+      continue;
+    }
+    tiles.push({ tileOutputs, backend, parity });
+  }
+  const rates = new Map<string, number[]>();
+  const stages = new Map<number, Record<string, number>>();
+  for (let r = 0; r < rounds; r++) {
+    for (const b of batches) {
+      for (const t of tiles) {
+        const timing = await decodeThroughput(t.backend, model, b, steps, {
+          warmupSeconds: software || r > 0 ? 0 : 0.5,
+          kernelRepeats: 0,
+          sampledSteps: SAMPLED_STEPS,
+        });
+        const key = `${t.tileOutputs}/${b}`;
+        rates.set(key, [...(rates.get(key) ?? []), timing.rate]);
+      }
+    }
+  }
+  for (const t of tiles) {
+    const read = await decodeThroughput(t.backend, model, 64, steps, {
+      kernelRepeats: software ? 1 : 100,
+    });
+    if (read.stagesUs) stages.set(t.tileOutputs, read.stagesUs);
+  }
+  const median = (xs: number[]): number => {
+    const v = xs.slice().sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const out: Record<string, unknown>[] = [];
+  for (const t of tiles) {
+    const shape = t.backend.layeredShape();
+    const cells = batches.map((b) => {
+      const xs = rates.get(`${t.tileOutputs}/${b}`)!;
+      const m = median(xs);
+      const share = (100 * m) / dispatchBound(b, t.backend.dispatchesPerStep, usPerDispatch);
+      return {
+        batch: b,
+        rates: xs,
+        median: m,
+        share,
+        text: `${fmt(m)} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}] ${fmt(share, 1)}%`,
+      };
+    });
+    out.push({
+      tileOutputs: t.tileOutputs,
+      workgroup,
+      parity: t.parity,
+      sampled: cells.map(({ text: _text, ...c }) => c),
+      stagesUs: stages.get(t.tileOutputs) ?? null,
+    });
+    console.log(
+      [
+        String(t.tileOutputs).padStart(4),
+        `${shape.qkvTiles}, ${shape.projTiles}, ${shape.mlpTiles}`.padEnd(35),
+        (t.parity === null ? '-' : t.parity.toExponential(1)).padStart(7),
+        ...cells.map((c) => c.text.padEnd(33)),
+      ].join(' | '),
+    );
+    t.backend.dispose();
+  }
+  for (const [tile, st] of stages)
+    console.log(`  tiles of ${tile}, stages alone at batch 64 (µs per dispatch): ${stageText(st)}`);
+  return out;
+}
+
+/**
  * What one dispatch costs on this adapter: many one-workgroup dispatches of a trivial kernel in
  * one compute pass (the bound's "µs per dispatch"), and one submit with a 4-byte readback (what
  * each decode step pays on top); also dispatches as wide as the layered decode's (1,024
@@ -624,6 +732,14 @@ async function main(): Promise<void> {
       software,
     );
   }
+  if (gpu && cost && (!software || flag('--workgroups'))) {
+    results['layeredTiles'] = await layeredTiles(
+      (gpuInfo as { device: GPUDevice }).device,
+      model,
+      cost.usPerDispatch,
+      software,
+    );
+  }
   if (gpu && !software && !quick) {
     // Where the GPU path saturates (the CPU path is not timed at these sizes).
     const large: Record<string, unknown>[] = [];
@@ -663,14 +779,16 @@ async function main(): Promise<void> {
         decode: gpu.decodeMode === 'fused' ? 'layered' : 'fused',
       },
     );
-    // Each GPU run twice, in the order A B ... B A, after an untimed run of each: the first GPU
-    // run of a process is slow (clocks ramp up; once 0.34 s against 0.21 s warm).
+    // Each GPU run twice, in the order A B ... B A, after an untimed run of each at the same
+    // size. The first timed run is slow all the same: on an H100 the first layered best-of-64 on
+    // level 7 took 0.18-0.23 s and the last 0.08-0.09 s, in five runs, with this warm-up or with
+    // best-of-16 on level 3 only (src/runtime/tinymath/README.md); the order shows it.
     const gpuRuns = [gpu, otherGpu].flatMap((b) => [
       { name: `WebGPU ${b.decodeMode}`, backend: b, n: 16, ...at(3) },
       { name: `WebGPU ${b.decodeMode}`, backend: b, n: 64, ...at(hardest) },
     ]);
-    for (const b of [gpu, otherGpu])
-      await bestOf(new TinyMathModel(model, fixedSource(b)), 16, 3, at(3).max);
+    for (const r of gpuRuns)
+      await bestOf(new TinyMathModel(model, fixedSource(r.backend)), r.n, r.level, r.max);
     runs.push(...gpuRuns, ...gpuRuns.slice().reverse());
   }
   console.log(

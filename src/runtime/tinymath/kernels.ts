@@ -56,7 +56,8 @@ export const ACT_BINDING = 10;
  * attention's input projection, one per head for the attention, `projTiles` for its output
  * projection and `mlpTiles` for the MLP (each a slice of its hidden units, with its share of the
  * projection back); then one per row for the head. A tile has `tileOutputs` outputs, each dot
- * product split over workgroup / tileOutputs threads, so no thread walks a whole row of weights.
+ * product split over workgroup / tileOutputs threads, so no thread walks a whole row of weights
+ * (32 outputs unless asked otherwise; the benchmark compares other sizes).
  * The attention's weighted sum splits positions over `attnGroups` groups of threads, and the MLP's
  * projection back splits a tile's units over `projGroups`. Each row's
  * activations take `actSlots` vectors of nEmbd floats: the layer's input, the residual after
@@ -65,6 +66,7 @@ export const ACT_BINDING = 10;
 export function layeredShape(
   c: TinyMathConfig,
   workgroup = WORKGROUP,
+  tileOutputs = Math.min(32, workgroup),
 ): {
   tileOutputs: number;
   qkvTiles: number;
@@ -75,7 +77,10 @@ export function layeredShape(
   actSlots: number;
   dispatchesPerStep: number;
 } {
-  const tileOutputs = Math.min(32, workgroup);
+  if (!Number.isInteger(Math.log2(tileOutputs)) || tileOutputs > workgroup)
+    throw new Error(
+      `WebGPU: tiles of ${tileOutputs} outputs must be a power of two of at most ${workgroup} (the threads per workgroup)`,
+    );
   const mlpTiles = Math.ceil((4 * c.nEmbd) / tileOutputs);
   return {
     tileOutputs,
@@ -216,12 +221,18 @@ const f = (x: number): string => {
  * The WGSL module for one model shape.
  * @param tile positions per attention tile (scoreTile())
  * @param workgroup threads per workgroup (a power of two)
+ * @param tileOutputs outputs per tile of the layered kernels (layeredShape())
  */
-export function tinyMathWgsl(c: TinyMathConfig, tile: number, workgroup = WORKGROUP): string {
+export function tinyMathWgsl(
+  c: TinyMathConfig,
+  tile: number,
+  workgroup = WORKGROUP,
+  tileOutputs?: number,
+): string {
   const L = weightLayout(c);
   const D = c.nEmbd;
   const lw = L.layer;
-  const lay = layeredShape(c, workgroup);
+  const lay = layeredShape(c, workgroup, tileOutputs);
   return /* wgsl */ `
 const D: u32 = ${D}u;
 const FF: u32 = ${4 * D}u;

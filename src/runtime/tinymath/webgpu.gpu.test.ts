@@ -56,7 +56,12 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   async function gpuMatchesCpu(
     e: TinyMathExport,
     script: (batch: BatchHandle) => Promise<Float32Array[]>,
-    options: { workgroup?: number; decode?: DecodeMode } = {},
+    options: {
+      workgroup?: number;
+      decode?: DecodeMode;
+      tileOutputs?: number;
+      scoreTile?: number;
+    } = {},
   ): Promise<{ outputs: Float32Array[]; dispatchesPerStep: number }> {
     const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights, {
       scoreTile: 8,
@@ -136,6 +141,13 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
       const layered = await gpuMatchesCpu(e, script, options);
       expect(layered.dispatchesPerStep).toBe(4 * e.config.nLayer + 1);
     }
+    // Other tile sizes (the benchmark compares them): 64 outputs leave the q|k|v, projection and
+    // MLP tiles partly empty at width 32; 8 split each dot product 16 ways at 128 threads.
+    for (const tileOutputs of [64, 8])
+      await gpuMatchesCpu(e, script, { workgroup: 128, decode: 'layered', tileOutputs });
+    await expect(
+      WebGpuBackend.create(device, e.config, e.weights, { decode: 'layered', tileOutputs: 48 }),
+    ).rejects.toThrow(/tiles of 48 outputs must be a power of two/);
     const prm = parseExport(syntheticConfidencePrm(14), 'prm');
     await expect(
       WebGpuBackend.create(device, prm.config, prm.weights, { decode: 'layered' }),

@@ -154,12 +154,19 @@ export class WebGpuBackend implements DecoderBackend {
     },
     /** Threads per workgroup the kernels were compiled with. */
     readonly workgroup: number,
+    /** Outputs per tile of the layered kernels (layeredShape()). */
+    readonly tileOutputs?: number,
   ) {
     this.dispatchesPerStep = pipelines.confidence
       ? 2 * config.nLayer + 3
       : pipelines.layered
-        ? layeredShape(config, workgroup).dispatchesPerStep
+        ? this.layeredShape().dispatchesPerStep
         : 1;
+  }
+
+  /** How the layered kernels split a step (kernels.ts). */
+  layeredShape(): ReturnType<typeof layeredShape> {
+    return layeredShape(this.config, this.workgroup, this.tileOutputs);
   }
 
   /** How a decode step is split: one fused dispatch, or `lay_*` stages (kernels.ts). */
@@ -174,6 +181,8 @@ export class WebGpuBackend implements DecoderBackend {
    * @param options.workgroup threads per workgroup (default WORKGROUP; the benchmark compares others)
    * @param options.decode 'fused' (default: one dispatch per decode step) or 'layered' (four per
    *   layer over many workgroups per row, kernels.ts `lay_*`; the benchmark compares them)
+   * @param options.tileOutputs outputs per tile of the layered kernels (default 32; the benchmark
+   *   compares others)
    * @throws BackendLostError when the GPU runs out of memory; Error when the model's shape does not
    *   fit the device's limits (the caller then uses the CPU path)
    */
@@ -181,7 +190,12 @@ export class WebGpuBackend implements DecoderBackend {
     device: GPUDevice,
     config: TinyMathConfig,
     weights: TinyMathWeights,
-    options: { scoreTile?: number; workgroup?: number; decode?: DecodeMode } = {},
+    options: {
+      scoreTile?: number;
+      workgroup?: number;
+      decode?: DecodeMode;
+      tileOutputs?: number;
+    } = {},
   ): Promise<WebGpuBackend> {
     const wg = options.workgroup ?? WORKGROUP;
     const layered = options.decode === 'layered';
@@ -254,7 +268,10 @@ export class WebGpuBackend implements DecoderBackend {
           ],
         })
       : null;
-    const code = tinyMathWgsl(config, tile, wg);
+    const tileOutputs = layered
+      ? layeredShape(config, wg, options.tileOutputs).tileOutputs
+      : undefined;
+    const code = tinyMathWgsl(config, tile, wg, tileOutputs);
     const module = device.createShaderModule({ code, label: 'tinymath' });
     const make = (entryPoint: string, bindGroupLayout = layout): Promise<GPUComputePipeline> =>
       device
@@ -305,7 +322,15 @@ export class WebGpuBackend implements DecoderBackend {
       sampled,
       layered: layeredPipelines,
     };
-    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines, wg);
+    const backend = new WebGpuBackend(
+      config,
+      device,
+      weightBuffer,
+      layout,
+      pipelines,
+      wg,
+      tileOutputs,
+    );
     void device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
     });
@@ -587,10 +612,7 @@ class GpuBatch implements BatchHandle {
     sample: boolean,
   ): void {
     const lay = this.backend.pipelines.layered!;
-    const { qkvTiles, projTiles, mlpTiles } = layeredShape(
-      this.backend.config,
-      this.backend.workgroup,
-    );
+    const { qkvTiles, projTiles, mlpTiles } = this.backend.layeredShape();
     const { nLayer, nHead } = this.backend.config;
     const bindGroup = this.sampler!.bindGroup;
     for (let s = 0; s < steps; s++) {
@@ -776,10 +798,7 @@ class GpuBatch implements BatchHandle {
     const lay = this.backend.pipelines.layered;
     if (!lay) throw new Error('TinyMath batch: not a layered decode');
     const J = this.lastDecodeJobs;
-    const { qkvTiles, projTiles, mlpTiles } = layeredShape(
-      this.backend.config,
-      this.backend.workgroup,
-    );
+    const { qkvTiles, projTiles, mlpTiles } = this.backend.layeredShape();
     const stage = (pipeline: GPUComputePipeline, tiles: number): Promise<number> =>
       this.timeRepeated(repeats, (pass) => {
         pass.setBindGroup(0, this.sampler!.bindGroup, [0]);
@@ -917,9 +936,7 @@ class GpuBatch implements BatchHandle {
     const device = this.backend.device;
     const { sampled, layered } = this.backend.pipelines;
     const { nEmbd: D } = this.backend.config;
-    const actBytes = layered
-      ? 4 * J * layeredShape(this.backend.config, this.backend.workgroup).actSlots * D
-      : 0;
+    const actBytes = layered ? 4 * J * this.backend.layeredShape().actSlots * D : 0;
     const [buffer, staging, act] = await checked(device, 'allocating the sampler', () => [
       device.createBuffer({
         size: 4 * words,
