@@ -725,20 +725,9 @@ async function main(): Promise<void> {
     );
   }
   if (gpu && cost && (!software || flag('--workgroups'))) {
-    results['decodeVariants'] = await decodeVariants(
-      (gpuInfo as { device: GPUDevice }).device,
-      model,
-      cost.usPerDispatch,
-      software,
-    );
-  }
-  if (gpu && cost && (!software || flag('--workgroups'))) {
-    results['layeredTiles'] = await layeredTiles(
-      (gpuInfo as { device: GPUDevice }).device,
-      model,
-      cost.usPerDispatch,
-      software,
-    );
+    const device = (gpuInfo as { device: GPUDevice }).device;
+    results['decodeVariants'] = await decodeVariants(device, model, cost.usPerDispatch, software);
+    results['layeredTiles'] = await layeredTiles(device, model, cost.usPerDispatch, software);
   }
   if (gpu && !software && !quick) {
     // Where the GPU path saturates (the CPU path is not timed at these sizes).
