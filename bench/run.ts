@@ -504,12 +504,40 @@ async function dispatchCost(
   usPerWideDispatch: number;
   usRoundTrip: number;
 }> {
+  const narrow = trivialPasses(device, 64);
+  const wide = trivialPasses(device, 256);
+  const dispatches = 4000;
+  const one = await narrow.median(() => [[1, 1]]);
+  const many = await narrow.median(() => Array.from({ length: dispatches + 1 }, () => [1, 1]));
+  // The same with 16 x 64 workgroups of 256 threads, the size of the layered decode's widest
+  // stages at batch 64, all but one leaving at once: what launching that many costs.
+  const wideDispatches = software ? 10 : dispatches;
+  const wideMs = await wide.median(() =>
+    Array.from({ length: wideDispatches + 1 }, () => [16, 64]),
+  );
+  narrow.destroy();
+  wide.destroy();
+  return {
+    dispatches,
+    usPerDispatch: (1000 * (many - one)) / dispatches,
+    usPerWideDispatch: (1000 * (wideMs - one)) / wideDispatches,
+    usRoundTrip: 1000 * one,
+  };
+}
+
+/**
+ * Timing of compute passes of dispatches that do nothing (one thread of the first workgroup
+ * bumps a counter, so each dispatch writes the buffer the next one reads, as a decode's do):
+ * `median(grids)` submits one pass of those dispatches with a 4-byte readback, once untimed, then
+ * 5 times, and gives the median in ms.
+ */
+function trivialPasses(
+  device: GPUDevice,
+  workgroup: number,
+): { median: (grids: () => [number, number][]) => Promise<number>; destroy: () => void } {
   const module = device.createShaderModule({
     code: `@group(0) @binding(0) var<storage, read_write> x: array<u32>;
-@compute @workgroup_size(64) fn main(@builtin(local_invocation_index) i: u32) {
-  if (i == 0u) { x[0] = x[0] + 1u; }
-}
-@compute @workgroup_size(256) fn wide(@builtin(local_invocation_index) i: u32,
+@compute @workgroup_size(${workgroup}) fn main(@builtin(local_invocation_index) i: u32,
     @builtin(workgroup_id) w: vec3<u32>) {
   if (i == 0u && w.x == 0u && w.y == 0u) { x[0] = x[0] + 1u; }
 }`,
@@ -517,10 +545,10 @@ async function dispatchCost(
   const layout = device.createBindGroupLayout({
     entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } }],
   });
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-  const [pipeline, widePipeline] = ['main', 'wide'].map((entryPoint) =>
-    device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint } }),
-  );
+  const pipeline = device.createComputePipeline({
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: 'main' },
+  });
   const buffer = device.createBuffer({
     size: 4,
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
@@ -533,16 +561,13 @@ async function dispatchCost(
     layout,
     entries: [{ binding: 0, resource: { buffer } }],
   });
-  const submit = async (count: number, wide = false): Promise<number> => {
+  const submit = async (grids: [number, number][]): Promise<number> => {
     const start = now();
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(wide ? widePipeline! : pipeline!);
+    pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    for (let i = 0; i < count; i++) {
-      if (wide) pass.dispatchWorkgroups(16, 64);
-      else pass.dispatchWorkgroups(1);
-    }
+    for (const [x, y] of grids) pass.dispatchWorkgroups(x, y);
     pass.end();
     encoder.copyBufferToBuffer(buffer, 0, readback, 0, 4);
     device.queue.submit([encoder.finish()]);
@@ -550,27 +575,44 @@ async function dispatchCost(
     readback.unmap();
     return now() - start;
   };
-  const median = async (count: number, wide = false): Promise<number> => {
-    await submit(count, wide);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await submit(count, wide));
-    return times.sort((a, b) => a - b)[2]!;
-  };
-  const dispatches = 4000;
-  const one = await median(1);
-  const many = await median(dispatches + 1);
-  // The same with 16 x 64 workgroups of 256 threads, the size of the layered decode's widest
-  // stages at batch 64, all but one leaving at once: what launching that many costs.
-  const wideDispatches = software ? 10 : dispatches;
-  const wide = await median(wideDispatches + 1, true);
-  buffer.destroy();
-  readback.destroy();
   return {
-    dispatches,
-    usPerDispatch: (1000 * (many - one)) / dispatches,
-    usPerWideDispatch: (1000 * (wide - one)) / wideDispatches,
-    usRoundTrip: 1000 * one,
+    median: async (grids) => {
+      const g = grids();
+      await submit(g);
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) times.push(await submit(g));
+      return times.sort((a, b) => a - b)[2]!;
+    },
+    destroy: () => {
+      buffer.destroy();
+      readback.destroy();
+    },
   };
+}
+
+/**
+ * µs per step of a decode step's dispatches with nothing in them: the same grids as `gpu`'s step
+ * at batch `batch` (layered: 4 per layer and the head; fused: one), SAMPLED_STEPS steps per
+ * submit and one 4-byte readback, as the sampled timing submits them. Timed right after the real
+ * step, it is the dispatch bound at the machine's state of the moment.
+ */
+async function emptyStepUs(device: GPUDevice, gpu: WebGpuBackend, batch: number): Promise<number> {
+  const step: [number, number][] = [];
+  if (gpu.decodeMode === 'layered') {
+    const { qkvTiles, projTiles, mlpTiles } = gpu.layeredShape();
+    for (let l = 0; l < gpu.config.nLayer; l++)
+      step.push(
+        [qkvTiles, batch],
+        [gpu.config.nHead, batch],
+        [projTiles, batch],
+        [mlpTiles, batch],
+      );
+    step.push([1, batch]);
+  } else step.push([batch, 1]);
+  const passes = trivialPasses(device, gpu.workgroup);
+  const ms = await passes.median(() => Array.from({ length: SAMPLED_STEPS }, () => step).flat());
+  passes.destroy();
+  return (1000 * ms) / SAMPLED_STEPS;
 }
 
 /** Dawn's instance must outlive its devices: if it is garbage-collected, the process crashes. */
@@ -658,10 +700,12 @@ async function main(): Promise<void> {
   console.log(
     `  WebGPU, read back: the logits come back every step and the host samples (one submit per step).\n` +
       `  WebGPU, sampled: the kernel samples too (decodeSampled), ${SAMPLED_STEPS} steps per submit, one readback.\n` +
-      `  Dispatch bound: ${cost ? fmt(cost.usPerDispatch, 2) : '-'} µs per dispatch x ${gpu?.dispatchesPerStep ?? '-'} per step; its share is the sampled rate's.`,
+      `  Dispatch bound: ${cost ? fmt(cost.usPerDispatch, 2) : '-'} µs per dispatch x ${gpu?.dispatchesPerStep ?? '-'} per step; its share is the sampled rate's.\n` +
+      `  Empty step: the step's ${gpu?.dispatchesPerStep ?? '-'} dispatches with nothing in them (same grids, ${SAMPLED_STEPS} steps per submit), timed right after the sampled rate;\n` +
+      `  it is the bound at the machine's state of the moment, and "of empty" the sampled step's share of it.`,
   );
   console.log(
-    `batch | CPU        | WebGPU, read back | WebGPU, sampled | sampled/CPU | µs/step: read back (kernel alone), sampled | dispatch bound | share of bound`,
+    `batch | CPU        | WebGPU, read back | WebGPU, sampled | sampled/CPU | µs/step: read back (kernel alone), sampled | dispatch bound | share of bound | empty step µs, of empty`,
   );
   const decode: Record<string, unknown>[] = [];
   for (const b of BATCHES) {
@@ -687,6 +731,11 @@ async function main(): Promise<void> {
     const readRate = g?.rate ?? null;
     const sampledRate = gs?.rate ?? null;
     const bound = gpu && cost ? dispatchBound(b, gpu.dispatchesPerStep, cost.usPerDispatch) : null;
+    const emptyUs = gpu
+      ? await emptyStepUs((gpuInfo as { device: GPUDevice }).device, gpu, b)
+      : null;
+    const ofEmpty =
+      sampledRate === null || emptyUs === null ? null : (emptyUs * sampledRate) / (1e6 * b);
     decode.push({
       batch: b,
       cpu: cpuRate,
@@ -694,6 +743,8 @@ async function main(): Promise<void> {
       webgpuSampled: sampledRate,
       kernelUs: g?.kernelUs ?? null,
       bound,
+      emptyStepUs: emptyUs,
+      shareOfEmptyStep: ofEmpty,
     });
     const us = (rate: number | null): string => (rate === null ? '-' : fmt((1e6 * b) / rate));
     console.log(
@@ -711,6 +762,9 @@ async function main(): Promise<void> {
           ? '-'
           : `${fmt((100 * sampledRate) / bound, 1)}%`
         ).padStart(14),
+        emptyUs === null || ofEmpty === null
+          ? '-'
+          : `${fmt(emptyUs, 1)}, ${fmt(100 * ofEmpty, 1)}%`,
       ].join(' | '),
     );
   }
