@@ -63,20 +63,24 @@ export const ACT_BINDING = 10;
  * activations take `actSlots` vectors of nEmbd floats: the layer's input, the residual after
  * attention, the query, the attention's output, and the MLP tiles' partial sums.
  */
-export function layeredShape(
-  c: TinyMathConfig,
-  workgroup = WORKGROUP,
-  tileOutputs = Math.min(32, workgroup),
-): {
+export interface LayeredShape {
   tileOutputs: number;
   qkvTiles: number;
+  /** Workgroups per row of the attention: one per head. */
+  attnTiles: number;
   projTiles: number;
   mlpTiles: number;
   attnGroups: number;
   projGroups: number;
   actSlots: number;
   dispatchesPerStep: number;
-} {
+}
+
+export function layeredShape(
+  c: TinyMathConfig,
+  workgroup = WORKGROUP,
+  tileOutputs = Math.min(32, workgroup),
+): LayeredShape {
   if (!Number.isInteger(Math.log2(tileOutputs)) || tileOutputs > workgroup)
     throw new Error(
       `WebGPU: tiles of ${tileOutputs} outputs must be a power of two of at most ${workgroup} (the threads per workgroup)`,
@@ -85,6 +89,7 @@ export function layeredShape(
   return {
     tileOutputs,
     qkvTiles: Math.ceil((3 * c.nEmbd) / tileOutputs),
+    attnTiles: c.nHead,
     projTiles: Math.ceil(c.nEmbd / tileOutputs),
     mlpTiles,
     attnGroups: Math.max(1, Math.floor(workgroup / (c.nEmbd / c.nHead))),

@@ -27,6 +27,7 @@ import {
   SAMPLER_MAX_VOCAB,
   WORKGROUP,
   layeredShape,
+  type LayeredShape,
   scoreTile,
   tinyMathWgsl,
   weightLayout,
@@ -97,11 +98,11 @@ export type DecodeMode = 'fused' | 'layered';
  * workgroup, so its step grows with the context; the layered one spreads the attention over a
  * workgroup per head and groups of positions. On an H200 it was 0.85-1.1x the fused kernel's
  * tokens/s at batch 64 with contexts under 150 tokens, and 0.65x at batch 256. On best-of-64 at
- * the hardest level, with contexts of several hundred tokens, each ran once first and once second
- * in a process: 0.21 and 0.08 s layered, 0.34 and 0.21 s fused (two runs on two machines;
- * README.md, "Measured on a real GPU"). A software adapter (SwiftShader, forced with `webgpu`)
- * runs the fused kernel: there every thread costs CPU time, and a layered step at batch 1 took
- * 16x longer.
+ * the hardest level, with contexts of several hundred tokens, run A B B A in one process on an
+ * H100 (five runs), the layered decode's last run took 0.08-0.09 s and the fused kernel's runs
+ * 0.13-0.19 s; the first timed run, layered in all five, took 0.18-0.23 s (README.md, "Measured
+ * on a real GPU"). A software adapter (SwiftShader, forced with `webgpu`) runs the fused kernel:
+ * there every thread costs CPU time, and a layered step at batch 1 took 16x longer.
  */
 export function preferredDecode(
   config: TinyMathConfig,
@@ -154,19 +155,12 @@ export class WebGpuBackend implements DecoderBackend {
     },
     /** Threads per workgroup the kernels were compiled with. */
     readonly workgroup: number,
-    /** Outputs per tile of the layered kernels (layeredShape()). */
-    readonly tileOutputs?: number,
+    /** How the layered kernels split a step (kernels.ts layeredShape; null: not layered). */
+    readonly layered: LayeredShape | null,
   ) {
     this.dispatchesPerStep = pipelines.confidence
       ? 2 * config.nLayer + 3
-      : pipelines.layered
-        ? this.layeredShape().dispatchesPerStep
-        : 1;
-  }
-
-  /** How the layered kernels split a step (kernels.ts). */
-  layeredShape(): ReturnType<typeof layeredShape> {
-    return layeredShape(this.config, this.workgroup, this.tileOutputs);
+      : (layered?.dispatchesPerStep ?? 1);
   }
 
   /** How a decode step is split: one fused dispatch, or `lay_*` stages (kernels.ts). */
@@ -268,10 +262,8 @@ export class WebGpuBackend implements DecoderBackend {
           ],
         })
       : null;
-    const tileOutputs = layered
-      ? layeredShape(config, wg, options.tileOutputs).tileOutputs
-      : undefined;
-    const code = tinyMathWgsl(config, tile, wg, tileOutputs);
+    const shape = layered ? layeredShape(config, wg, options.tileOutputs) : null;
+    const code = tinyMathWgsl(config, tile, wg, shape?.tileOutputs);
     const module = device.createShaderModule({ code, label: 'tinymath' });
     const make = (entryPoint: string, bindGroupLayout = layout): Promise<GPUComputePipeline> =>
       device
@@ -322,15 +314,7 @@ export class WebGpuBackend implements DecoderBackend {
       sampled,
       layered: layeredPipelines,
     };
-    const backend = new WebGpuBackend(
-      config,
-      device,
-      weightBuffer,
-      layout,
-      pipelines,
-      wg,
-      tileOutputs,
-    );
+    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines, wg, shape);
     void device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
     });
@@ -612,8 +596,8 @@ class GpuBatch implements BatchHandle {
     sample: boolean,
   ): void {
     const lay = this.backend.pipelines.layered!;
-    const { qkvTiles, projTiles, mlpTiles } = this.backend.layeredShape();
-    const { nLayer, nHead } = this.backend.config;
+    const { qkvTiles, attnTiles, projTiles, mlpTiles } = this.backend.layered!;
+    const { nLayer } = this.backend.config;
     const bindGroup = this.sampler!.bindGroup;
     for (let s = 0; s < steps; s++) {
       for (let l = 0; l < nLayer; l++) {
@@ -621,7 +605,7 @@ class GpuBatch implements BatchHandle {
         pass.setPipeline(lay.qkv);
         pass.dispatchWorkgroups(qkvTiles, J);
         pass.setPipeline(lay.attn);
-        pass.dispatchWorkgroups(nHead, J);
+        pass.dispatchWorkgroups(attnTiles, J);
         pass.setPipeline(lay.proj);
         pass.dispatchWorkgroups(projTiles, J);
         pass.setPipeline(lay.mlp);
@@ -798,7 +782,7 @@ class GpuBatch implements BatchHandle {
     const lay = this.backend.pipelines.layered;
     if (!lay) throw new Error('TinyMath batch: not a layered decode');
     const J = this.lastDecodeJobs;
-    const { qkvTiles, projTiles, mlpTiles } = this.backend.layeredShape();
+    const { qkvTiles, attnTiles, projTiles, mlpTiles } = this.backend.layered!;
     const stage = (pipeline: GPUComputePipeline, tiles: number): Promise<number> =>
       this.timeRepeated(repeats, (pass) => {
         pass.setBindGroup(0, this.sampler!.bindGroup, [0]);
@@ -807,7 +791,7 @@ class GpuBatch implements BatchHandle {
       });
     return {
       qkv: await stage(lay.qkv, qkvTiles),
-      attn: await stage(lay.attn, this.backend.config.nHead),
+      attn: await stage(lay.attn, attnTiles),
       proj: await stage(lay.proj, projTiles),
       mlp: await stage(lay.mlp, mlpTiles),
       head: await stage(lay.head, 1),
@@ -936,7 +920,7 @@ class GpuBatch implements BatchHandle {
     const device = this.backend.device;
     const { sampled, layered } = this.backend.pipelines;
     const { nEmbd: D } = this.backend.config;
-    const actBytes = layered ? 4 * J * this.backend.layeredShape().actSlots * D : 0;
+    const actBytes = layered ? 4 * J * this.backend.layered!.actSlots * D : 0;
     const [buffer, staging, act] = await checked(device, 'allocating the sampler', () => [
       device.createBuffer({
         size: 4 * words,
