@@ -209,6 +209,11 @@ function stageText(stagesUs: Record<string, number>): string {
     .join(', ');
 }
 
+function median(xs: number[]): number {
+  const v = xs.slice().sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
 /** Tokens/s if a step cost only its dispatches (the issue's "dispatch bound"). */
 function dispatchBound(batch: number, dispatchesPerStep: number, usPerDispatch: number): number {
   return batch / ((dispatchesPerStep * usPerDispatch) / 1e6);
@@ -253,10 +258,7 @@ async function bestOf(
  * WebGPU logits against PyTorch's golden logits for each export under the models folder: the
  * kernels being timed are the kernels that match (max abs diff <= 1e-3, as the parity tests ask).
  */
-async function gpuParity(
-  gpuInfo: { device: GPUDevice },
-  software: boolean,
-): Promise<Record<string, unknown>[]> {
+async function gpuParity(device: GPUDevice, software: boolean): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   console.log(`\nWebGPU parity with PyTorch (golden.json, every logit of prefill and decode)`);
   for (const name of ['tinymath-gen', 'tinymath-prm']) {
@@ -265,7 +267,7 @@ async function gpuParity(
     const model = parseExport(await readExportDir(folder));
     const golden = await readGolden(folder);
     const backend = await WebGpuBackend.create(
-      gpuInfo.device,
+      device,
       model.config,
       model.weights,
       preferredDecode(model.config, software),
@@ -447,13 +449,9 @@ async function layeredTiles(
     });
     if (read.stagesUs) stages.set(t.tileOutputs, read.stagesUs);
   }
-  const median = (xs: number[]): number => {
-    const v = xs.slice().sort((a, b) => a - b);
-    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
   const out: Record<string, unknown>[] = [];
   for (const t of tiles) {
-    const shape = t.backend.layeredShape();
+    const shape = t.backend.layered!;
     const cells = batches.map((b) => {
       const xs = rates.get(`${t.tileOutputs}/${b}`)!;
       const m = median(xs);
@@ -581,7 +579,7 @@ function trivialPasses(
       await submit(g);
       const times: number[] = [];
       for (let i = 0; i < 5; i++) times.push(await submit(g));
-      return times.sort((a, b) => a - b)[2]!;
+      return median(times);
     },
     destroy: () => {
       buffer.destroy();
@@ -591,27 +589,25 @@ function trivialPasses(
 }
 
 /**
- * µs per step of a decode step's dispatches with nothing in them: the same grids as `gpu`'s step
- * at batch `batch` (layered: 4 per layer and the head; fused: one), SAMPLED_STEPS steps per
- * submit and one 4-byte readback, as the sampled timing submits them. Timed right after the real
+ * µs per step of a decode step's dispatches with nothing in them (`passes`: trivialPasses at
+ * `gpu`'s threads per workgroup): the same grids as `gpu`'s step at batch `batch` (layered: 4 per
+ * layer and the head; fused: one), SAMPLED_STEPS steps per submit and one 4-byte readback, as the
+ * sampled timing submits them. Timed right after the real
  * step, it is the dispatch bound at the machine's state of the moment.
  */
-async function emptyStepUs(device: GPUDevice, gpu: WebGpuBackend, batch: number): Promise<number> {
+async function emptyStepUs(
+  passes: ReturnType<typeof trivialPasses>,
+  gpu: WebGpuBackend,
+  batch: number,
+): Promise<number> {
   const step: [number, number][] = [];
-  if (gpu.decodeMode === 'layered') {
-    const { qkvTiles, projTiles, mlpTiles } = gpu.layeredShape();
+  if (gpu.layered) {
+    const { qkvTiles, attnTiles, projTiles, mlpTiles } = gpu.layered;
     for (let l = 0; l < gpu.config.nLayer; l++)
-      step.push(
-        [qkvTiles, batch],
-        [gpu.config.nHead, batch],
-        [projTiles, batch],
-        [mlpTiles, batch],
-      );
+      step.push([qkvTiles, batch], [attnTiles, batch], [projTiles, batch], [mlpTiles, batch]);
     step.push([1, batch]);
   } else step.push([batch, 1]);
-  const passes = trivialPasses(device, gpu.workgroup);
   const ms = await passes.median(() => Array.from({ length: SAMPLED_STEPS }, () => step).flat());
-  passes.destroy();
   return (1000 * ms) / SAMPLED_STEPS;
 }
 
@@ -668,6 +664,7 @@ async function main(): Promise<void> {
   const gpuInfo = await openGpu();
   let gpu: WebGpuBackend | null = null;
   const software = 'adapterName' in gpuInfo && /swiftshader/i.test(gpuInfo.adapterName);
+  const device = 'device' in gpuInfo ? gpuInfo.device : null;
   if ('device' in gpuInfo) {
     // As the runtime decodes on this adapter.
     const decode = preferredDecode(c, software);
@@ -684,9 +681,9 @@ async function main(): Promise<void> {
     webgpu: 'skipped' in gpuInfo ? gpuInfo.skipped : gpuInfo.adapterName,
   };
 
-  if (gpu) results['parity'] = await gpuParity(gpuInfo as { device: GPUDevice }, software);
+  if (gpu) results['parity'] = await gpuParity(device!, software);
   // The dispatch bound uses this adapter's own cost per dispatch.
-  const cost = gpu ? await dispatchCost((gpuInfo as { device: GPUDevice }).device, software) : null;
+  const cost = gpu ? await dispatchCost(device!, software) : null;
   if (cost) {
     results['dispatchCost'] = cost;
     console.log(
@@ -708,6 +705,7 @@ async function main(): Promise<void> {
     `batch | CPU        | WebGPU, read back | WebGPU, sampled | sampled/CPU | µs/step: read back (kernel alone), sampled | dispatch bound | share of bound | empty step µs, of empty`,
   );
   const decode: Record<string, unknown>[] = [];
+  const emptyPasses = gpu ? trivialPasses(device!, gpu.workgroup) : null;
   for (const b of BATCHES) {
     const steps = quick ? 8 : b === 64 ? 32 : 48;
     const cpuRate = (await decodeThroughput(cpu, model, b, steps)).rate;
@@ -731,9 +729,7 @@ async function main(): Promise<void> {
     const readRate = g?.rate ?? null;
     const sampledRate = gs?.rate ?? null;
     const bound = gpu && cost ? dispatchBound(b, gpu.dispatchesPerStep, cost.usPerDispatch) : null;
-    const emptyUs = gpu
-      ? await emptyStepUs((gpuInfo as { device: GPUDevice }).device, gpu, b)
-      : null;
+    const emptyUs = gpu && emptyPasses ? await emptyStepUs(emptyPasses, gpu, b) : null;
     const ofEmpty =
       sampledRate === null || emptyUs === null ? null : (emptyUs * sampledRate) / (1e6 * b);
     decode.push({
@@ -768,6 +764,7 @@ async function main(): Promise<void> {
       ].join(' | '),
     );
   }
+  emptyPasses?.destroy();
   results['decode'] = decode;
   if (gpu) {
     console.log(
@@ -779,9 +776,8 @@ async function main(): Promise<void> {
     );
   }
   if (gpu && cost && (!software || flag('--workgroups'))) {
-    const device = (gpuInfo as { device: GPUDevice }).device;
-    results['decodeVariants'] = await decodeVariants(device, model, cost.usPerDispatch, software);
-    results['layeredTiles'] = await layeredTiles(device, model, cost.usPerDispatch, software);
+    results['decodeVariants'] = await decodeVariants(device!, model, cost.usPerDispatch, software);
+    results['layeredTiles'] = await layeredTiles(device!, model, cost.usPerDispatch, software);
   }
   if (gpu && !software && !quick) {
     // Where the GPU path saturates (the CPU path is not timed at these sizes).
@@ -814,14 +810,9 @@ async function main(): Promise<void> {
   // On a real GPU, the other decode too (the default is `gpu`'s), for the same searches.
   let otherGpu: WebGpuBackend | null = null;
   if (gpu && !software) {
-    otherGpu = await WebGpuBackend.create(
-      (gpuInfo as { device: GPUDevice }).device,
-      c,
-      model.weights,
-      {
-        decode: gpu.decodeMode === 'fused' ? 'layered' : 'fused',
-      },
-    );
+    otherGpu = await WebGpuBackend.create(device!, c, model.weights, {
+      decode: gpu.decodeMode === 'fused' ? 'layered' : 'fused',
+    });
     // Each GPU run twice, in the order A B ... B A, after an untimed run of each at the same
     // size. The first timed run is slow all the same: on an H100 the first layered best-of-64 on
     // level 7 took 0.18-0.23 s and the last 0.08-0.09 s, in five runs, with this warm-up or with
@@ -863,11 +854,7 @@ async function main(): Promise<void> {
     ];
     let gpuPrm: WebGpuBackend | null = null;
     if (gpu && !software) {
-      gpuPrm = await WebGpuBackend.create(
-        (gpuInfo as { device: GPUDevice }).device,
-        prmExport.config,
-        prmExport.weights,
-      );
+      gpuPrm = await WebGpuBackend.create(device!, prmExport.config, prmExport.weights);
       // A B B A, as the best-of runs.
       for (const b of [gpu, otherGpu!, otherGpu!, gpu])
         searches.push({ name: `WebGPU ${b.decodeMode}`, gen: b, prm: gpuPrm });
@@ -911,7 +898,7 @@ async function main(): Promise<void> {
   if (json) writeFileSync(json, JSON.stringify(results, null, 2));
   gpu?.dispose();
   otherGpu?.dispose();
-  if ('device' in gpuInfo) gpuInfo.device.destroy();
+  device?.destroy();
   liveGpus.length = 0;
 }
 
