@@ -24,6 +24,16 @@ test('a run on the CPU path says so and completes', async ({ page }, info) => {
   await expect(page.getByTestId('backend-notice')).toContainText(/CPU/, { timeout: 60_000 });
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-backend', 'cpu');
   await waitForRunPlayed(page);
+  // The header shows one cut line; a click opens the whole notice, wrapped, below it.
+  const full = page.locator('.backend-notice-full');
+  await expect(full).toBeHidden();
+  await page.getByTestId('backend-notice').locator('summary').click();
+  await expect(full).toBeVisible();
+  await expect(full).toContainText(/TinyMath runs on the CPU\.$/);
+  // Nothing of it is cut: the text fits its box (the summary's does not, hence the ellipsis).
+  expect(await full.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   await screenshot(page, 'cpu-notice', info.project.name);
+  await page.getByTestId('backend-notice').locator('summary').click();
+  await expect(full).toBeHidden();
   expect(errors).toEqual([]);
 });

@@ -45,14 +45,12 @@ export function ModelStatus() {
         </span>
       ) : null}
       {model.notice && active.kind === 'tinymath' ? (
-        <span
-          className="backend-notice"
-          role="status"
-          data-testid="backend-notice"
-          title={model.notice}
-        >
-          {model.notice}
-        </span>
+        // The header has room for one short line; the whole notice opens below it on a click
+        // (or Enter), so why TinyMath runs on the CPU is readable, not only hoverable.
+        <details className="backend-notice" role="status" data-testid="backend-notice">
+          <summary title={model.notice}>{model.notice}</summary>
+          <p className="backend-notice-full">{model.notice}</p>
+        </details>
       ) : null}
     </div>
   );
