@@ -35,5 +35,14 @@ test('a run on the CPU path says so and completes', async ({ page }, info) => {
   await screenshot(page, 'cpu-notice', info.project.name);
   await page.getByTestId('backend-notice').locator('summary').click();
   await expect(full).toBeHidden();
+  // Opened again, it closes on a click elsewhere and on Escape.
+  await page.getByTestId('backend-notice').locator('summary').click();
+  await expect(full).toBeVisible();
+  await page.getByRole('heading', { name: 'Inspector' }).click();
+  await expect(full).toBeHidden();
+  await page.getByTestId('backend-notice').locator('summary').click();
+  await expect(full).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(full).toBeHidden();
   expect(errors).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import './webllmPanel.css';
+import { useEffect, useRef } from 'react';
 import { useAppStore } from '../../store/react';
 
 /**
@@ -8,6 +9,22 @@ import { useAppStore } from '../../store/react';
 export function ModelStatus() {
   const model = useAppStore((s) => s.model);
   const active = useAppStore((s) => s.activeModel);
+  const notice = useRef<HTMLDetailsElement>(null);
+  // An opened notice closes on a click anywhere else or on Escape, as a popover does.
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = notice.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !el.contains(e.target as Node))
+        el.open = false;
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, []);
   const tinymath =
     model.status === 'ready' ? (
       <span>
@@ -47,7 +64,7 @@ export function ModelStatus() {
       {model.notice && active.kind === 'tinymath' ? (
         // The header has room for one short line; the whole notice opens below it on a click
         // (or Enter), so why TinyMath runs on the CPU is readable, not only hoverable.
-        <details className="backend-notice" role="status" data-testid="backend-notice">
+        <details ref={notice} className="backend-notice" role="status" data-testid="backend-notice">
           <summary title={model.notice}>{model.notice}</summary>
           <p className="backend-notice-full">{model.notice}</p>
         </details>
