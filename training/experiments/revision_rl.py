@@ -1,0 +1,228 @@
+"""Experiment (not part of the pipeline): teach revisions with a policy gradient on the model's own
+revisions, and measure attempt 2 against a fresh sample. training/README.md, "Rewriting from the
+first wrong line, and learning from its own revisions", has what it found.
+
+    /usr/bin/python3 training/experiments/revision_rl.py data     # wrong attempts of the shipped generator
+    /usr/bin/python3 training/experiments/revision_rl.py train --steps 400 --lr 2e-4 --name rl2
+    /usr/bin/python3 training/experiments/revision_rl.py eval --name rl2 --levels 1,2,3
+
+`data` reads the exported training problems (`npx tsx scripts/export-arith-data.ts --out
+training/out/data`, which `npm run train` also writes) and samples the generator 6 times per problem
+(about 12 minutes on 2 cores). `train` starts from the shipped generator and writes
+`<out>/<name>/model.pt`; nothing under public/ changes. Each step samples `group` revisions for each
+of `prompts` attempts (the shipped revision prompt, a quarter of them with the canonical solution as
+a right attempt 1), rewards a right final answer with 1, and weights each revision's
+log-probability by its reward minus its group's mean (group-relative, as in GRPO; one update per
+batch, so no clipping). `--ce W` adds W x cross-entropy on canonical solutions after plain and
+revision prompts. `eval` follows training/README.md's revision protocol (100 held-out problems per
+level, 16 first samples, up to 2 distinct wrong attempts per problem, 8 samples each; the same
+seeds as the tables there).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from tinymath import sample as S  # noqa: E402
+from tinymath import tokenizer as tok  # noqa: E402
+from tinymath.data import grade, load_jsonl, prompt_positions, revision_prompt  # noqa: E402
+from tinymath.export import load  # noqa: E402
+
+T0 = time.time()
+BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
+GENERATOR = os.path.join(ROOT, "public/models/tinymath-gen")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
+
+
+def sample(model, prompts: list[str], seed: int, max_new: int = 260) -> list[str]:
+    """T=1 samples that stop after the answer line (the evaluation's settings)."""
+    g = torch.Generator().manual_seed(seed)
+    ids = S.generate_batched(model, [tok.encode(p) for p in prompts], max_new, 1.0, g, stop_at_answer=True, no_empty=True)
+    return [tok.decode(x) for x in ids]
+
+
+def completion_logprobs(model, prompts: list[str], completions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum of log p over each completion's tokens (with the sampler's masks, <eos> where the
+    sampler would have ended with one) and the token counts; differentiable."""
+    seqs, starts, poss = [], [], []
+    for p, c in zip(prompts, completions):
+        pi = tok.encode(p)
+        lines = c.split("\n")
+        stopped = c.endswith("\n") and len(lines) >= 2 and lines[-2].startswith("A:")
+        acts = tok.encode(c) + ([] if stopped else [tok.EOS_ID])
+        pp = prompt_positions(pi, model.cfg.n_positions)
+        last = pp[-1] if pp else -1
+        seqs.append(pi + acts)
+        starts.append(len(pi))
+        poss.append(pp + list(range(last + 1, last + 1 + len(acts))))
+    N, T = len(seqs), max(len(s) for s in seqs)
+    idx = torch.full((N, T), tok.PAD_ID, dtype=torch.long)
+    pos = torch.zeros((N, T), dtype=torch.long)
+    seg = torch.ones((N, T), dtype=torch.long)  # padding in a segment of its own
+    acted = torch.zeros((N, T), dtype=torch.bool)
+    first = torch.zeros((N, T), dtype=torch.bool)
+    for b, (s, st, ps) in enumerate(zip(seqs, starts, poss)):
+        idx[b, : len(s)] = torch.tensor(s)
+        pos[b, : len(s)] = torch.tensor(ps)
+        seg[b, : len(s)] = 0
+        acted[b, st - 1 : len(s) - 1] = True
+        first[b, st - 1] = True
+    logits = model(idx, pos, seg)
+    logits[..., BANNED] = float("-inf")
+    no_eos = first.unsqueeze(-1) & (torch.arange(logits.shape[-1]) == tok.EOS_ID)
+    logits = logits.masked_fill(no_eos, float("-inf"))
+    lp = F.log_softmax(logits[:, :-1], -1).gather(-1, idx[:, 1:, None]).squeeze(-1)
+    lp = torch.where(acted[:, :-1], lp, torch.zeros_like(lp))
+    return lp.sum(1), acted[:, :-1].sum(1)
+
+
+def first_wrong_line(problem: dict, attempt: str) -> int:
+    verdicts = grade(problem, attempt)[1]
+    return next((i + 1 for i, ok in enumerate(verdicts) if not ok), len(verdicts) + 1)
+
+
+def cmd_data(args) -> None:
+    train = load_jsonl(os.path.join(args.data, "train.jsonl"))
+    rng = random.Random(77)
+    model = load(GENERATOR)
+    model.eval()
+    pairs = []
+    for level, n in zip(range(1, 8), [int(x) for x in args.per_level.split(",")]):
+        problems = rng.sample([p for p in train if p["level"] == level], n)
+        outs = []
+        for c in range(0, len(problems), 500):
+            chunk = problems[c : c + 500]
+            outs += sample(model, [p["prompt"] for p in chunk for _ in range(args.samples)], 500 + 13 * level + c)
+        before = len(pairs)
+        for i, p in enumerate(problems):
+            seen = set()
+            for t in outs[i * args.samples : (i + 1) * args.samples]:
+                if t not in seen and not grade(p, t)[0]:
+                    seen.add(t)
+                    pairs.append({"problem": p, "attempt": t, "k": first_wrong_line(p, t)})
+        log(f"level {level}: {len(problems)} problems, {len(pairs) - before} distinct wrong attempts")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "pairs.json"), "w") as f:
+        json.dump(pairs, f)
+
+
+def cmd_train(args) -> None:
+    with open(os.path.join(args.out, "pairs.json")) as f:
+        pairs = [q for q in json.load(f) if q["problem"]["level"] <= args.max_level]
+    rng = random.Random(5)
+    model = load(GENERATOR)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98))
+    rewards = []
+    for step in range(args.steps):
+        batch = []
+        for _ in range(args.prompts):
+            q = rng.choice(pairs)
+            right = rng.random() < args.right_frac
+            batch.append((q["problem"], q["problem"]["solution"] if right else q["attempt"]))
+        prompts = [revision_prompt(p, [a]) for p, a in batch for _ in range(args.group)]
+        outs = sample(model, prompts, 10_000 + step)
+        r = torch.tensor([float(grade(batch[j // args.group][0], o)[0]) for j, o in enumerate(outs)])
+        grouped = r.view(args.prompts, args.group)
+        adv = (grouped - grouped.mean(1, keepdim=True)).view(-1)
+        keep = sorted((adv != 0).nonzero().squeeze(1).tolist(), key=lambda i: len(prompts[i]) + len(outs[i]))
+        rewards.append(float(r.mean()))
+        if keep:
+            model.train()
+            opt.zero_grad(set_to_none=True)
+            for c in range(0, len(keep), 32):  # small forward passes: long padded ones are slow here
+                ch = keep[c : c + 32]
+                lp, _ = completion_logprobs(model, [prompts[i] for i in ch], [outs[i] for i in ch])
+                (-(adv[ch] * lp).sum() / len(keep)).backward()
+            if args.ce > 0:
+                cb = [rng.choice(pairs) for _ in range(args.ce_n)]
+                cp = [q["problem"]["prompt"] for q in cb] + [revision_prompt(q["problem"], [q["attempt"]]) for q in cb]
+                lp, n = completion_logprobs(model, cp, [q["problem"]["solution"] for q in cb] * 2)
+                (args.ce * -lp.sum() / n.sum()).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        if (step + 1) % 10 == 0:
+            log(f"step {step + 1}/{args.steps}: reward {sum(rewards[-10:]) / 10:.3f} (last 10 steps)")
+    d = os.path.join(args.out, args.name)
+    os.makedirs(d, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+    log(f"saved {d}/model.pt")
+
+
+def cmd_eval(args) -> None:
+    gen = load(GENERATOR)
+    gen.eval()
+    rev = load(GENERATOR)
+    if args.name != "shipped":
+        rev.load_state_dict(torch.load(os.path.join(args.out, args.name, "model.pt")))
+    rev.eval()
+    problems_all = load_jsonl(os.path.join(args.data, "eval.jsonl"))
+    N, R = 16, 8
+    for level in [int(x) for x in args.levels.split(",")]:
+        problems = [p for p in problems_all if p["level"] == level][:100]
+        first = sample(gen, [p["prompt"] for p in problems for _ in range(N)], 1000 + level)
+        ok = [grade(problems[i // N], s)[0] for i, s in enumerate(first)]
+        wrong, right = [], []
+        for pi in range(len(problems)):
+            w, r = [], []
+            for j in range(N):
+                s = first[pi * N + j]
+                lst = r if ok[pi * N + j] else w
+                if s not in lst:
+                    lst.append(s)
+            wrong += [(pi, s) for s in w[:2]]
+            right += [(pi, s) for s in r[:2]]
+        fresh = sample(gen, [problems[pi]["prompt"] for pi, _ in wrong for _ in range(R)], 2000 + 10 * level)
+        revs = sample(rev, [revision_prompt(problems[pi], [a]) for pi, a in wrong for _ in range(R)], 2097 + 10 * level)
+        kept = sample(rev, [revision_prompt(problems[pi], [a]) for pi, a in right for _ in range(R)], 3000 + 10 * level)
+        plain = sample(rev, [p["prompt"] for p in problems for _ in range(4)], 7)
+
+        def rate(items, texts):
+            return sum(grade(problems[items[j // R][0]], t)[0] for j, t in enumerate(texts)) / max(len(texts), 1)
+
+        copies = sum(t == wrong[j // R][1] for j, t in enumerate(revs)) / max(len(revs), 1)
+        plain_ok = sum(grade(problems[i // 4], t)[0] for i, t in enumerate(plain)) / len(plain)
+        log(
+            f"level {level}: {len(wrong)} wrong attempts, {len(revs)} revisions | fresh {rate(wrong, fresh):.3f} | "
+            f"revision {rate(wrong, revs):.3f} (copies {copies:.3f}) | right attempt kept right {rate(right, kept):.3f} | "
+            f"plain pass@1 {plain_ok:.3f}"
+        )
+
+
+def main() -> None:
+    torch.set_num_threads(int(os.environ.get("TINYMATH_THREADS", "1")))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["data", "train", "eval"])
+    ap.add_argument("--data", default=os.path.join(ROOT, "training/out/data"), help="exported problems (train.jsonl, eval.jsonl)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "training/out/experiments/revision_rl"))
+    ap.add_argument("--per-level", default="6000,3000,1200,600,400,300,300", help="data: training problems per level")
+    ap.add_argument("--samples", type=int, default=6, help="data: samples per problem")
+    ap.add_argument("--name", default="rl")
+    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--prompts", type=int, default=16)
+    ap.add_argument("--group", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--right-frac", type=float, default=0.25)
+    ap.add_argument("--max-level", type=int, default=3)
+    ap.add_argument("--ce", type=float, default=0.0)
+    ap.add_argument("--ce-n", type=int, default=16)
+    ap.add_argument("--levels", default="1,2,3")
+    args = ap.parse_args()
+    {"data": cmd_data, "train": cmd_train, "eval": cmd_eval}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
