@@ -36,7 +36,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from tinymath import sample as S  # noqa: E402
 from tinymath import tokenizer as tok  # noqa: E402
-from tinymath.data import grade, load_jsonl, prompt_positions, revision_prompt  # noqa: E402
+from tinymath.data import grade, lm_example, load_jsonl, revision_prompt  # noqa: E402
 from tinymath.export import load  # noqa: E402
 
 T0 = time.time()
@@ -60,15 +60,13 @@ def completion_logprobs(model, prompts: list[str], completions: list[str]) -> tu
     sampler would have ended with one) and the token counts; differentiable."""
     seqs, starts, poss = [], [], []
     for p, c in zip(prompts, completions):
-        pi = tok.encode(p)
+        ex = lm_example(p, c)  # the training examples' ids and positions, ending in <eos>
         lines = c.split("\n")
         stopped = c.endswith("\n") and len(lines) >= 2 and lines[-2].startswith("A:")
-        acts = tok.encode(c) + ([] if stopped else [tok.EOS_ID])
-        pp = prompt_positions(pi, model.cfg.n_positions)
-        last = pp[-1] if pp else -1
-        seqs.append(pi + acts)
-        starts.append(len(pi))
-        poss.append(pp + list(range(last + 1, last + 1 + len(acts))))
+        n = len(ex.ids) - (1 if stopped else 0)
+        seqs.append(ex.ids[:n])
+        starts.append(ex.loss_from)
+        poss.append(ex.positions[:n])
     N, T = len(seqs), max(len(s) for s in seqs)
     idx = torch.full((N, T), tok.PAD_ID, dtype=torch.long)
     pos = torch.zeros((N, T), dtype=torch.long)
