@@ -10,7 +10,11 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   revision   fine-tune the generator on a mixture of plain and revision examples
   prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
   prm        train the PRM (initialised from the pretrained generator) on those labels
-  export     float16 exports (config, tokenizer, golden logits)
+  rlsample   (presets revmodel, micro) sample the final generator (as exported, float16) on training
+             problems: its wrong attempts
+  revrl      (revmodel, micro) a separate revision model: a policy gradient on its revisions of those
+             attempts, from the generator
+  export     float16 exports (config, tokenizer, golden logits); revmodel also exports tinymath-rev
   eval       REPORT.md + report.json on held-out problems
 Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
 sampling stages save finished chunks, so a killed run continues where it stopped.
@@ -38,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+from tinymath import revrl  # noqa: E402
 from tinymath import tokenizer as tok  # noqa: E402
 from tinymath.data import (  # noqa: E402
     Example,
@@ -117,9 +122,30 @@ PRESETS = {
             steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
+        rlsample=dict(levels=[1, 2], per_level=[4, 4], samples=2, max_new=40),
+        # The revision-model stages run here so CI runs their code; their model is not exported
+        # (`export_revision`), as the app loads two models (see the `revmodel` preset).
+        revrl=dict(steps=3, prompts=2, group=2, lr=2e-4, right_frac=0.25, levels=[1, 2], max_new=40, ckpt_every=2),
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
 }
+
+# An experiment, not shipped: a separate revision model (tinymath-rev) trained by a policy gradient
+# on the shipped generator's own revisions (training/README.md, "A separate revision model").
+# It reads the final generator and PRM of the committed export and writes everything under
+# training/out/revmodel/:
+#   bash training/train.sh revmodel --from-export public/models
+PRESETS["revmodel"] = dict(
+    copy.deepcopy(PRESETS["full"]),
+    out="training/out/revmodel",
+    export_dir="training/out/revmodel/models",
+    export_revision=True,
+    # Mostly levels 1-3, where revisions should win; trained on levels 1-3 alone, the model learned
+    # to stop after 4-5 steps and wrote 0.7% right revisions on level 4 (6 steps). With a few hundred
+    # attempts from each harder level a step took 20 s instead of 3.4 (long prompts).
+    rlsample=dict(levels=[1, 2, 3], per_level=[6000, 3000, 1200], samples=6, max_new=260),
+    revrl=dict(steps=400, prompts=16, group=8, lr=2e-4, right_frac=0.25, levels=[1, 2, 3], max_new=260, ckpt_every=25),
+)
 
 SEED = 1234
 LOG = None
@@ -631,51 +657,114 @@ def grow(cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False)
     return m
 
 
+def shipped_generator(cfg) -> TinyGPT:
+    """The final generator as its export ships it (float16 weights), in float32."""
+    return revrl.rounded(load_model(cfg, final_generator_stage(cfg)))
+
+
+def stage_rlsample(cfg, train, _eval):
+    """The shipped generator's own wrong attempts on training problems (6 samples each), for the
+    revision model's policy gradient."""
+    hp = cfg["rlsample"]
+    model = shipped_generator(cfg)
+    model.eval()
+    pool = [p for p in train if p["level"] in hp["levels"]]
+    problems = per_level_slice(pool, hp["per_level"], 0, SEED + 11)
+    prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
+    texts = sample_chunked(cfg, "rlsample", model, prompts, hp, SEED + 12, stop_at_answer=True, no_empty=True)
+    pairs = revrl.wrong_attempts(problems, texts, hp["samples"])
+    with open(os.path.join(stage_dir(cfg, "rlsample"), "pairs.json"), "w") as f:
+        json.dump(pairs, f)
+    by_level = {lv: sum(1 for q in pairs if q["problem"]["level"] == lv) for lv in hp["levels"]}
+    log(f"rlsample: {len(problems)} problems, {len(pairs)} distinct wrong attempts, by level {by_level}")
+    return {"problems": len(problems), "samples": len(texts), "wrong_attempts": len(pairs), "by_level": by_level}
+
+
+def stage_revrl(cfg, _train, _eval):
+    """The revision model: the shipped generator, trained by a group-relative policy gradient on
+    revisions of its own wrong attempts (tinymath/revrl.py). Checkpoints every `ckpt_every` steps."""
+    hp = cfg["revrl"]
+    d = stage_dir(cfg, "revrl")
+    with open(os.path.join(stage_dir(cfg, "rlsample"), "pairs.json")) as f:
+        pairs = [q for q in json.load(f) if q["problem"]["level"] in hp["levels"]]
+    model = shipped_generator(cfg)
+    torch.manual_seed(SEED + 13)
+    pg = revrl.PolicyGradient(model, pairs, hp, SEED + 13)
+    ck = os.path.join(d, "ckpt.pt")
+    if os.path.exists(ck):
+        pg.load_state(torch.load(ck))
+        log(f"revrl: resumed at step {pg.step}/{hp['steps']}")
+    log(f"revrl: {len(pairs)} wrong attempts of levels {hp['levels']}, {hp['prompts']} prompts x {hp['group']} revisions per step")
+    if pairs:
+        revrl.train(pg, hp["steps"], log, "revrl", lambda p: save_atomic(p.state(), ck), hp["ckpt_every"])
+    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+    r = pg.rewards
+    return {
+        "steps": pg.step, "wrong_attempts": len(pairs), "train_seconds": pg.elapsed,
+        "reward_first_50": sum(r[:50]) / max(len(r[:50]), 1), "reward_last_50": sum(r[-50:]) / max(len(r[-50:]), 1),
+    }
+
+
 def export_paths(cfg):
+    """The generator's, PRM's and revision model's export folders (the last is None unless the
+    preset exports a revision model)."""
     base = os.path.join(ROOT, cfg["export_dir"])
-    return os.path.join(base, "tinymath-gen"), os.path.join(base, "tinymath-prm")
+    rev = os.path.join(base, "tinymath-rev") if cfg.get("revrl") and cfg.get("export_revision") else None
+    return os.path.join(base, "tinymath-gen"), os.path.join(base, "tinymath-prm"), rev
 
 
 def stage_export(cfg, _train, _eval):
-    gen_dir, prm_dir = export_paths(cfg)
+    gen_dir, prm_dir, rev_dir = export_paths(cfg)
     gen = load_model(cfg, final_generator_stage(cfg))
     prm = load_model(cfg, "prm")
     note = {"preset": cfg["name"], "levels": json.load(open(os.path.join(ROOT, cfg["data"], "meta.json")))["levels"]}
     export(gen, gen_dir, "generator", extra={"training": note})
     export(prm, prm_dir, "prm", extra={"training": note})
-    sizes = {d: os.path.getsize(os.path.join(d, "model.safetensors")) for d in (gen_dir, prm_dir)}
+    dirs = [gen_dir, prm_dir]
+    if rev_dir:
+        rev = load_model(cfg, "revrl")
+        export(rev, rev_dir, "revision", extra={"training": note})
+        dirs.append(rev_dir)
+    sizes = {d: os.path.getsize(os.path.join(d, "model.safetensors")) for d in dirs}
     total = sum(sizes.values())
-    log(f"export: {gen_dir} {sizes[gen_dir]:,} B, {prm_dir} {sizes[prm_dir]:,} B, total {total / 1e6:.2f} MB")
+    log("export: " + ", ".join(f"{d} {b:,} B" for d, b in sizes.items()) + f", total {total / 1e6:.2f} MB")
     return {"bytes": {os.path.relpath(k, ROOT): v for k, v in sizes.items()}, "total_bytes": total}
 
 
 def stage_eval(cfg, _train, eval_problems):
-    gen_dir, prm_dir = export_paths(cfg)
-    # Evaluate what is shipped: the float16 exports, reloaded.
+    gen_dir, prm_dir, rev_dir = export_paths(cfg)
+    # Evaluate what is shipped: the float16 exports, reloaded. Revisions are written by the
+    # revision model where there is one, as in the app.
     gen, prm = load_export(gen_dir), load_export(prm_dir)
+    rev = load_export(rev_dir) if rev_dir else gen
     from tinymath import evaluate
 
     t0 = time.time()
-    report = evaluate.run(cfg, gen, prm, eval_problems, stage_dir(cfg, "eval"), log)
+    report = evaluate.run(cfg, gen, prm, eval_problems, stage_dir(cfg, "eval"), log, rev=rev)
     with open(os.path.join(stage_dir(cfg, "export"), "done.json")) as f:
         total_bytes = json.load(f)["total_bytes"]
     # Wall time per stage. A training stage that was interrupted and resumed reports the time of
     # its training loop over all its runs (saved in its checkpoints), not just the last run's.
-    times = {}
+    times, seeded = {}, []
     for name, _ in STAGES[:-1]:
         done = os.path.join(stage_dir(cfg, name), "done.json")
         if os.path.exists(done):
             with open(done) as f:
                 info = json.load(f)
             times[name] = round(max(info.get("wall_seconds", 0.0), info.get("train_seconds", 0.0)), 1)
+            if "from_export" in info:
+                seeded.append((name, info["from_export"]))
     times["eval"] = round(time.time() - t0, 1)
     times["total"] = round(sum(v for k, v in times.items() if k != "total"), 1)
     extra = {
+        **({"revision_model": f"the revision model (`{os.path.relpath(rev_dir, ROOT)}`)"} if rev_dir else {}),
+        **({"seeded_from_export": {"stages": [n for n, _ in seeded], "dir": seeded[0][1]}} if seeded else {}),
         "targets": evaluate.targets(report, total_bytes),
         "wall_seconds": times,
         "models": {
             os.path.relpath(gen_dir, ROOT): f"{gen.num_params():,} parameters, {gen.cfg.n_layer} layers x {gen.cfg.n_embd}",
             os.path.relpath(prm_dir, ROOT): f"{prm.num_params():,} parameters, {prm.cfg.n_layer} layers x {prm.cfg.n_embd}",
+            **({os.path.relpath(rev_dir, ROOT): f"{rev.num_params():,} parameters, {rev.cfg.n_layer} layers x {rev.cfg.n_embd}"} if rev_dir else {}),
             "total float16 weights": f"{total_bytes:,} bytes",
         },
     }
@@ -698,9 +787,41 @@ STAGES = [
     ("prmdata", stage_prmdata),
     ("prmextra", stage_prmextra),
     ("prm", stage_prm),
+    ("rlsample", stage_rlsample),
+    ("revrl", stage_revrl),
     ("export", stage_export),
     ("eval", stage_eval),
 ]
+
+
+EARLY_STAGES = ("pretrain", "pretrain2", "revsample", "revision", "prmdata", "prmextra", "prm")
+
+
+def seed_from_export(cfg, src):
+    """Mark the stages up to the PRM done with the final generator and PRM of an existing export.
+    The exports hold float16 weights, and every later stage reads those models rounded to float16
+    (the revision model starts from the generator as shipped; the export rounds again, which
+    changes nothing), so the later stages get exactly the weights that a run making the export
+    would give them. Stage times are taken from the report of the run that made the export."""
+    gen_dir, prm_dir = (os.path.join(ROOT, src, n) for n in ("tinymath-gen", "tinymath-prm"))
+    gen, prm = load_export(gen_dir), load_export(prm_dir)
+    want_gen = new_model(cfg)
+    hp = cfg["prm"]
+    want_prm = new_model(cfg, hp.get("grow", 0), hp.get("confidence", False))
+    want_gen.load_state_dict(gen.state_dict())  # raises on a different shape
+    want_prm.load_state_dict(prm.state_dict())
+    shipped = os.path.normpath(src) == os.path.normpath(PRESETS["full"]["export_dir"])
+    report = os.path.join(HERE, "report.json") if shipped else None
+    prev = json.load(open(report)).get("wall_seconds", {}) if report and os.path.exists(report) else {}
+    for name in EARLY_STAGES:
+        if cfg.get(name) is None or is_done(cfg, name):
+            continue
+        if name == final_generator_stage(cfg):
+            torch.save(want_gen.state_dict(), os.path.join(stage_dir(cfg, name), "model.pt"))
+        if name == "prm":
+            torch.save(want_prm.state_dict(), os.path.join(stage_dir(cfg, name), "model.pt"))
+        mark_done(cfg, name, {"from_export": os.path.relpath(os.path.join(ROOT, src), ROOT), "wall_seconds": prev.get(name, 0.0)})
+        log(f"{name}: seeded from {src}")
 
 
 def main():
@@ -713,6 +834,11 @@ def main():
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TINYMATH_THREADS", "1")))
     ap.add_argument("--stop-after", default=None, help="stop after this stage (for tests)")
     ap.add_argument("--out", default=None, help="output folder instead of the preset's (experiments)")
+    ap.add_argument(
+        "--from-export", default=None, metavar="DIR",
+        help="take the final generator and PRM from the export in DIR (e.g. public/models) instead of training "
+        "them: the stages after the PRM run on exactly the shipped weights",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = copy.deepcopy(PRESETS[args.preset])
@@ -725,11 +851,13 @@ def main():
     subprocess.run(cmd, cwd=ROOT, check=True)
     check_data_fingerprint(cfg)
     train, eval_problems = load_data(cfg)
+    if args.from_export:
+        seed_from_export(cfg, args.from_export)
     times_path = os.path.join(ROOT, cfg["out"], "times.json")
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra"):
+        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "revrl"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

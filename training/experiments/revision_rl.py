@@ -1,10 +1,15 @@
-"""Experiment (not part of the pipeline): teach revisions with a policy gradient on the model's own
+"""Experiment: teach revisions with a policy gradient on the model's own
 revisions, and measure attempt 2 against a fresh sample. training/README.md, "Rewriting from the
 first wrong line, and learning from its own revisions", has what it found.
 
     /usr/bin/python3 training/experiments/revision_rl.py data     # wrong attempts of the shipped generator
     /usr/bin/python3 training/experiments/revision_rl.py train --steps 400 --lr 2e-4 --name rl2
     /usr/bin/python3 training/experiments/revision_rl.py eval --name rl2 --levels 1,2,3
+
+The pipeline's `rlsample` and `revrl` stages grew out of this (tinymath/revrl.py, which this script
+shares); this script keeps the variants that were tried (the cross-entropy anchor, a shared model)
+and the evaluation protocol of the tables in training/README.md. `eval --rev public/models/tinymath-rev`
+measures the shipped revision model with it.
 
 `data` reads the exported training problems (`npx tsx scripts/export-arith-data.ts --out
 training/out/data`, which `npm run train` also writes) and samples the generator 6 times per problem
@@ -32,65 +37,17 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
-from tinymath import sample as S  # noqa: E402
-from tinymath import tokenizer as tok  # noqa: E402
-from tinymath.data import grade, lm_example, load_jsonl, revision_prompt  # noqa: E402
+from tinymath.data import grade, load_jsonl, revision_prompt  # noqa: E402
 from tinymath.export import load  # noqa: E402
+from tinymath.revrl import completion_logprobs, sample, wrong_attempts  # noqa: E402
 
 T0 = time.time()
-BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
 GENERATOR = os.path.join(ROOT, "public/models/tinymath-gen")
 
 
 def log(msg: str) -> None:
     print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
-
-
-def sample(model, prompts: list[str], seed: int, max_new: int = 260) -> list[str]:
-    """T=1 samples that stop after the answer line (the evaluation's settings)."""
-    g = torch.Generator().manual_seed(seed)
-    ids = S.generate_batched(model, [tok.encode(p) for p in prompts], max_new, 1.0, g, stop_at_answer=True, no_empty=True)
-    return [tok.decode(x) for x in ids]
-
-
-def completion_logprobs(model, prompts: list[str], completions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sum of log p over each completion's tokens (with the sampler's masks, <eos> where the
-    sampler would have ended with one) and the token counts; differentiable."""
-    seqs, starts, poss = [], [], []
-    for p, c in zip(prompts, completions):
-        ex = lm_example(p, c)  # the training examples' ids and positions, ending in <eos>
-        lines = c.split("\n")
-        stopped = c.endswith("\n") and len(lines) >= 2 and lines[-2].startswith("A:")
-        n = len(ex.ids) - (1 if stopped else 0)
-        seqs.append(ex.ids[:n])
-        starts.append(ex.loss_from)
-        poss.append(ex.positions[:n])
-    N, T = len(seqs), max(len(s) for s in seqs)
-    idx = torch.full((N, T), tok.PAD_ID, dtype=torch.long)
-    pos = torch.zeros((N, T), dtype=torch.long)
-    seg = torch.ones((N, T), dtype=torch.long)  # padding in a segment of its own
-    acted = torch.zeros((N, T), dtype=torch.bool)
-    first = torch.zeros((N, T), dtype=torch.bool)
-    for b, (s, st, ps) in enumerate(zip(seqs, starts, poss)):
-        idx[b, : len(s)] = torch.tensor(s)
-        pos[b, : len(s)] = torch.tensor(ps)
-        seg[b, : len(s)] = 0
-        acted[b, st - 1 : len(s) - 1] = True
-        first[b, st - 1] = True
-    logits = model(idx, pos, seg)
-    logits[..., BANNED] = float("-inf")
-    no_eos = first.unsqueeze(-1) & (torch.arange(logits.shape[-1]) == tok.EOS_ID)
-    logits = logits.masked_fill(no_eos, float("-inf"))
-    lp = F.log_softmax(logits[:, :-1], -1).gather(-1, idx[:, 1:, None]).squeeze(-1)
-    lp = torch.where(acted[:, :-1], lp, torch.zeros_like(lp))
-    return lp.sum(1), acted[:, :-1].sum(1)
-
-
-def first_wrong_line(problem: dict, attempt: str) -> int:
-    verdicts = grade(problem, attempt)[1]
-    return next((i + 1 for i, ok in enumerate(verdicts) if not ok), len(verdicts) + 1)
 
 
 def cmd_data(args) -> None:
@@ -106,12 +63,7 @@ def cmd_data(args) -> None:
             chunk = problems[c : c + 500]
             outs += sample(model, [p["prompt"] for p in chunk for _ in range(args.samples)], 500 + 13 * level + c)
         before = len(pairs)
-        for i, p in enumerate(problems):
-            seen = set()
-            for t in outs[i * args.samples : (i + 1) * args.samples]:
-                if t not in seen and not grade(p, t)[0]:
-                    seen.add(t)
-                    pairs.append({"problem": p, "attempt": t, "k": first_wrong_line(p, t)})
+        pairs += wrong_attempts(problems, outs, args.samples)
         log(f"level {level}: {len(problems)} problems, {len(pairs) - before} distinct wrong attempts")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "pairs.json"), "w") as f:
@@ -163,11 +115,22 @@ def cmd_train(args) -> None:
 def cmd_eval(args) -> None:
     gen = load(GENERATOR)
     gen.eval()
-    rev = load(GENERATOR)
-    if args.name != "shipped":
+    rev = load(args.rev) if args.rev else load(GENERATOR)
+    if args.model:
+        rev.load_state_dict(torch.load(args.model))
+    elif args.name != "shipped" and not args.rev:
         rev.load_state_dict(torch.load(os.path.join(args.out, args.name, "model.pt")))
     rev.eval()
-    problems_all = load_jsonl(os.path.join(args.data, "eval.jsonl"))
+    if args.split == "val":
+        # Training problems that the pipeline's rlsample stage did not use: the ones after its
+        # slice in the same seeded shuffle (for choosing between runs without the held-out set).
+        import pipeline
+
+        hp = pipeline.PRESETS["full"]["rlsample"]
+        train = [p for p in load_jsonl(os.path.join(args.data, "train.jsonl")) if p["level"] in hp["levels"]]
+        problems_all = pipeline.per_level_slice(train, 100, hp["per_level"], pipeline.SEED + 11)
+    else:
+        problems_all = load_jsonl(os.path.join(args.data, "eval.jsonl"))
     N, R = 16, 8
     for level in [int(x) for x in args.levels.split(",")]:
         problems = [p for p in problems_all if p["level"] == level][:100]
@@ -218,6 +181,9 @@ def main() -> None:
     ap.add_argument("--ce", type=float, default=0.0)
     ap.add_argument("--ce-n", type=int, default=16)
     ap.add_argument("--levels", default="1,2,3")
+    ap.add_argument("--model", default=None, help="eval: a model.pt (e.g. training/out/full/revrl/model.pt) that writes the revisions")
+    ap.add_argument("--split", default="eval", choices=["eval", "val"], help="eval: held-out problems, or training problems rlsample did not use")
+    ap.add_argument("--rev", default=None, help="eval: an export folder whose model writes the revisions (e.g. public/models/tinymath-rev)")
     args = ap.parse_args()
     {"data": cmd_data, "train": cmd_train, "eval": cmd_eval}[args.cmd](args)
 

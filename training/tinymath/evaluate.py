@@ -68,7 +68,7 @@ def first_wrong_detection(scores: list[float], verdicts: list[bool]) -> dict | N
     }
 
 
-def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
+def evaluate_level(level, problems, gen, prm, hp, out_dir, log, rev=None):
     n, k_bon = hp["samples"], hp["bon"]
     t0 = time.time()
     greedy = _cached(
@@ -105,7 +105,7 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
     rev_prompts = [revision_prompt(problems[pi], [t]) for pi, t in rev_items for _ in range(hp["rev_samples"])]
     rev_out = _cached(
         os.path.join(out_dir, f"L{level}_revision.json"),
-        lambda: _sample(gen, rev_prompts, hp["max_new"], 1.0, 2000 + level),
+        lambda: _sample(rev if rev is not None else gen, rev_prompts, hp["max_new"], 1.0, 2000 + level),
     )
     log(f"eval L{level}: PRM scored and {len(rev_out)} revisions sampled, {time.time() - t0:.0f} s")
 
@@ -180,14 +180,15 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log):
     return res
 
 
-def run(cfg, gen, prm, eval_problems, out_dir, log):
+def run(cfg, gen, prm, eval_problems, out_dir, log, rev=None):
+    """`rev`: the model that writes revisions (the generator when None)."""
     hp = cfg["eval"]
     levels = sorted({p["level"] for p in eval_problems})
     results = []
     REUSED.clear()
     for lv in levels:
         probs = [p for p in eval_problems if p["level"] == lv][: hp["per_level"]]
-        results.append(evaluate_level(lv, probs, gen, prm, hp, out_dir, log))
+        results.append(evaluate_level(lv, probs, gen, prm, hp, out_dir, log, rev))
         r = results[-1]
         b = hp["bon"]
         log(
@@ -271,7 +272,7 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "",
         "## Revisions",
         "",
-        f"For up to {hp['rev_attempts']} distinct wrong samples per problem, the generator gets the revision prompt "
+        f"For up to {hp['rev_attempts']} distinct wrong samples per problem, {report.get('revision_model', 'the generator')} gets the revision prompt "
         f"(that wrong attempt, the `-` separator line, then the question) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
         "pass@1 of the same problems, weighted the same way. *Copies*: attempt 2 is attempt 1 again, character for "
         "character; the last column is attempt 2's accuracy without those.",
@@ -293,6 +294,14 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         lines += ["", "## Wall time per stage (2 CPU cores, shared)", "", "| stage | seconds |", "|---|---|"]
         for k, v in report["wall_seconds"].items():
             lines.append(f"| {k} | {v} |")
+        seeded = report.get("seeded_from_export") or {}
+        if seeded:
+            lines += [
+                "",
+                f"Not rerun for this report: {', '.join(seeded['stages'])}. `--from-export {seeded['dir']}` took the final generator "
+                "and the PRM from the committed export (float16, which is also what every later stage reads), and their times "
+                "are those of the run that made it.",
+            ]
         reused = report.get("reused_files") or []
         if reused:
             lines += [

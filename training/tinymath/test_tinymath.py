@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import copy
 import os
 import random
 import subprocess
@@ -305,6 +306,34 @@ class Resume(unittest.TestCase):
             with self.assertRaises(SystemExit) as e:
                 pipeline.check_data_fingerprint(cfg)
             self.assertIn("different data", str(e.exception))
+
+    def test_a_run_seeded_from_an_export_reads_exactly_its_weights(self):
+        import pipeline
+        from tinymath.export import export
+
+        with tempfile.TemporaryDirectory() as d:
+            cfg = copy.deepcopy(pipeline.PRESETS["micro"])
+            cfg.update(name="micro", out=os.path.join(d, "run"), export_dir=os.path.join(d, "export"))
+            torch.manual_seed(3)
+            gen = pipeline.new_model(cfg)
+            prm = pipeline.grow(cfg, gen, 2, True, True)
+            gen_dir, prm_dir, rev_dir = pipeline.export_paths(cfg)
+            export(gen, gen_dir, "generator")
+            export(prm, prm_dir, "prm")
+            pipeline.seed_from_export(cfg, cfg["export_dir"])
+            for name in pipeline.EARLY_STAGES:
+                self.assertTrue(pipeline.is_done(cfg, name), name)
+            seeded = pipeline.shipped_generator(cfg).state_dict()
+            for k, v in gen.state_dict().items():
+                self.assertTrue(torch.equal(seeded[k], v.half().float()), k)
+            p2 = pipeline.load_model(cfg, "prm").state_dict()
+            for k, v in prm.state_dict().items():
+                self.assertTrue(torch.equal(p2[k], v.half().float()), k)
+            # An export of another shape is refused, not silently loaded.
+            wide = copy.deepcopy(cfg)
+            wide.update(out=os.path.join(d, "run2"), model=dict(cfg["model"], n_embd=48))
+            with self.assertRaises(RuntimeError):
+                pipeline.seed_from_export(wide, cfg["export_dir"])
 
 
 class Export(unittest.TestCase):
