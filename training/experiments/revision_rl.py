@@ -7,9 +7,9 @@ first wrong line, and learning from its own revisions", has what it found.
     /usr/bin/python3 training/experiments/revision_rl.py eval --name rl2 --levels 1,2,3
 
 The pipeline's `rlsample` and `revrl` stages grew out of this (tinymath/revrl.py, which this script
-shares); this script keeps the variants that were tried (the cross-entropy anchor, a shared model)
-and the evaluation protocol of the tables in training/README.md. `eval --rev public/models/tinymath-rev`
-measures the shipped revision model with it.
+shares); this script keeps the variants that were tried (the cross-entropy anchor) and the
+evaluation protocol of the tables in training/README.md: `eval --rev
+training/out/revmodel/models/tinymath-rev` measures the `revmodel` preset's revision model with it.
 
 `data` reads the exported training problems (`npx tsx scripts/export-arith-data.ts --out
 training/out/data`, which `npm run train` also writes) and samples the generator 6 times per problem
@@ -72,7 +72,9 @@ def cmd_data(args) -> None:
 
 def cmd_train(args) -> None:
     with open(os.path.join(args.out, "pairs.json")) as f:
-        pairs = [q for q in json.load(f) if q["problem"]["level"] <= args.max_level]
+        everything = json.load(f)
+    pairs = [q for q in everything if q["problem"]["level"] <= args.max_level]
+    anchor = [q for q in everything if q["problem"]["level"] <= (args.ce_max_level or args.max_level)]
     rng = random.Random(5)
     model = load(GENERATOR)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98))
@@ -98,9 +100,11 @@ def cmd_train(args) -> None:
                 lp, _ = completion_logprobs(model, [prompts[i] for i in ch], [outs[i] for i in ch])
                 (-(adv[ch] * lp).sum() / len(keep)).backward()
             if args.ce > 0:
-                cb = [rng.choice(pairs) for _ in range(args.ce_n)]
-                cp = [q["problem"]["prompt"] for q in cb] + [revision_prompt(q["problem"], [q["attempt"]]) for q in cb]
-                lp, n = completion_logprobs(model, cp, [q["problem"]["solution"] for q in cb] * 2)
+                cb = [rng.choice(anchor) for _ in range(args.ce_n)]
+                cp = [revision_prompt(q["problem"], [q["attempt"]]) for q in cb]
+                if not args.ce_revision_only:
+                    cp = [q["problem"]["prompt"] for q in cb] + cp
+                lp, n = completion_logprobs(model, cp, [q["problem"]["solution"] for q in cb] * (len(cp) // len(cb)))
                 (args.ce * -lp.sum() / n.sum()).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -180,10 +184,12 @@ def main() -> None:
     ap.add_argument("--max-level", type=int, default=3)
     ap.add_argument("--ce", type=float, default=0.0)
     ap.add_argument("--ce-n", type=int, default=16)
+    ap.add_argument("--ce-max-level", type=int, default=None, help="train: the anchor's attempts go up to this level (default: --max-level)")
+    ap.add_argument("--ce-revision-only", action="store_true", help="train: anchor on revision prompts only, not plain ones")
     ap.add_argument("--levels", default="1,2,3")
     ap.add_argument("--model", default=None, help="eval: a model.pt (e.g. training/out/full/revrl/model.pt) that writes the revisions")
     ap.add_argument("--split", default="eval", choices=["eval", "val"], help="eval: held-out problems, or training problems rlsample did not use")
-    ap.add_argument("--rev", default=None, help="eval: an export folder whose model writes the revisions (e.g. public/models/tinymath-rev)")
+    ap.add_argument("--rev", default=None, help="eval: an export folder whose model writes the revisions (e.g. training/out/revmodel/models/tinymath-rev)")
     args = ap.parse_args()
     {"data": cmd_data, "train": cmd_train, "eval": cmd_eval}[args.cmd](args)
 
