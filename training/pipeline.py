@@ -185,9 +185,14 @@ def new_model(cfg, extra_layers=0, confidence=False) -> TinyGPT:
     return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **shape))
 
 
-def load_model(cfg, stage) -> TinyGPT:
+def stage_model(cfg, stage) -> TinyGPT:
+    """A fresh model of the shape that `stage` saves (the PRM's is grown)."""
     hp = cfg["prm"]
-    m = new_model(cfg, hp.get("grow", 0), hp.get("confidence", False)) if stage == "prm" else new_model(cfg)
+    return new_model(cfg, hp.get("grow", 0), hp.get("confidence", False)) if stage == "prm" else new_model(cfg)
+
+
+def load_model(cfg, stage) -> TinyGPT:
+    m = stage_model(cfg, stage)
     m.load_state_dict(torch.load(os.path.join(stage_dir(cfg, stage), "model.pt")))
     return m
 
@@ -805,9 +810,7 @@ def seed_from_export(cfg, src):
     would give them. Stage times are taken from the report of the run that made the export."""
     gen_dir, prm_dir = (os.path.join(ROOT, src, n) for n in ("tinymath-gen", "tinymath-prm"))
     gen, prm = load_export(gen_dir), load_export(prm_dir)
-    want_gen = new_model(cfg)
-    hp = cfg["prm"]
-    want_prm = new_model(cfg, hp.get("grow", 0), hp.get("confidence", False))
+    want_gen, want_prm = stage_model(cfg, final_generator_stage(cfg)), stage_model(cfg, "prm")
     want_gen.load_state_dict(gen.state_dict())  # raises on a different shape
     want_prm.load_state_dict(prm.state_dict())
     shipped = os.path.normpath(src) == os.path.normpath(PRESETS["full"]["export_dir"])

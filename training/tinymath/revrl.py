@@ -18,18 +18,16 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from . import evaluate
 from . import tokenizer as tok
 from .data import grade, lm_example, revision_prompt
-from .sample import generate_batched
 
 BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
 
 
 def sample(model, prompts: list[str], seed: int, max_new: int = 260) -> list[str]:
-    """T=1 samples that stop after the answer line (the evaluation's settings)."""
-    g = torch.Generator().manual_seed(seed)
-    ids = generate_batched(model, [tok.encode(p) for p in prompts], max_new, 1.0, g, stop_at_answer=True, no_empty=True)
-    return [tok.decode(x) for x in ids]
+    """T=1 samples that stop after the answer line (the evaluation's sampler and settings)."""
+    return evaluate._sample(model, prompts, max_new, 1.0, seed)
 
 
 def completion_logprobs(model, prompts: list[str], completions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
