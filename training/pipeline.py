@@ -10,11 +10,14 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   revision   fine-tune the generator on a mixture of plain and revision examples
   prmdata    sample the final generator; soft step labels from Monte Carlo rollouts
   prm        train the PRM (initialised from the pretrained generator) on those labels
-  rlsample   (presets revmodel, micro) sample the final generator (as exported, float16) on training
-             problems: its wrong attempts
-  revrl      (revmodel, micro) a separate revision model: a policy gradient on its revisions of those
-             attempts, from the generator
-  export     float16 exports (config, tokenizer, golden logits); revmodel also exports tinymath-rev
+  rlsample   sample the final generator (as exported, float16) on training problems: its wrong
+             attempts
+  revrl      (revmodel, micro) an experiment: a revision model trained by a policy gradient on its
+             revisions of those attempts
+  revdistill the revision model, tinymath-rev: the generator distilled onto revision prompts from its
+             own plain-prompt distribution, keeping attempt 1's sure characters and forbidding its
+             unsure ones (tinymath/revdistill.py)
+  export     float16 exports (config, tokenizer, golden logits) of the generator, PRM and revision model
   eval       REPORT.md + report.json on held-out problems
 Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
 sampling stages save finished chunks, so a killed run continues where it stopped.
@@ -42,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from tinymath import revrl  # noqa: E402
+from tinymath import revdistill, revrl  # noqa: E402
 from tinymath import tokenizer as tok  # noqa: E402
 from tinymath.data import (  # noqa: E402
     Example,
@@ -91,6 +94,19 @@ PRESETS = {
             steps=3000, rows=12, row_len=352, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
+        # The revision model (tinymath-rev), which writes every revision in the app. Its data: the
+        # shipped generator's wrong attempts on training problems of every level (many easy problems:
+        # their wrong answers are rare).
+        rlsample=dict(levels=[1, 2, 3, 4, 5, 6, 7], per_level=[4000, 2500, 1000, 400, 300, 200, 200], samples=6, max_new=260),
+        # Distilled, not trained on canonical targets (training/README.md, "The revision model"):
+        # each step 32 attempts (a level drawn with these weights, then an attempt), each with two
+        # teacher-forced continuations (attempt 1 itself and the canonical solution). Levels 4-7 are
+        # long and drawn a quarter as often, so a step takes ~4 s here, but every level is trained.
+        revdistill=dict(
+            steps=300, attempts=32, lr=1.5e-4, warmup=20, tau=0.5, copy_tau=0.5, chunk_tokens=8192, ckpt_every=25,
+            level_weights={1: 1.0, 2: 1.0, 3: 1.0, 4: 0.25, 5: 0.25, 6: 0.25, 7: 0.25},
+        ),
+        export_revision=True,
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=260),
     ),
     "provisional": dict(
@@ -123,15 +139,17 @@ PRESETS = {
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
         rlsample=dict(levels=[1, 2], per_level=[4, 4], samples=2, max_new=40),
-        # The revision-model stages run here so CI runs their code; their model is not exported
-        # (`export_revision`), as the app loads two models (see the `revmodel` preset).
+        # Both revision-model stages run here so CI runs their code; the distilled one is exported, as
+        # in `full`, so the runtime's parity test covers all three models.
         revrl=dict(steps=3, prompts=2, group=2, lr=2e-4, right_frac=0.25, levels=[1, 2], max_new=40, ckpt_every=2),
+        revdistill=dict(steps=3, attempts=2, lr=1e-3, warmup=1, tau=0.5, copy_tau=0.5, chunk_tokens=2048, ckpt_every=2),
+        export_revision=True,
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
 }
 
-# An experiment, not shipped: a separate revision model (tinymath-rev) trained by a policy gradient
-# on the shipped generator's own revisions (training/README.md, "A separate revision model").
+# An experiment, not shipped: a revision model trained by a policy gradient on the shipped generator's
+# own revisions instead of distilled (training/README.md, "A separate revision model").
 # It reads the final generator and PRM of the committed export and writes everything under
 # training/out/revmodel/:
 #   bash training/train.sh revmodel --from-export public/models
@@ -145,6 +163,7 @@ PRESETS["revmodel"] = dict(
     # attempts from each harder level a step took 20 s instead of 3.4 (long prompts).
     rlsample=dict(levels=[1, 2, 3], per_level=[6000, 3000, 1200], samples=6, max_new=260),
     revrl=dict(steps=400, prompts=16, group=8, lr=2e-4, right_frac=0.25, levels=[1, 2, 3], max_new=260, ckpt_every=25),
+    revdistill=None,
 )
 
 SEED = 1234
@@ -710,11 +729,44 @@ def stage_revrl(cfg, _train, _eval):
     }
 
 
+def revision_stage(cfg):
+    """The stage whose model writes revisions (tinymath-rev), or None."""
+    return "revdistill" if cfg.get("revdistill") else "revrl" if cfg.get("revrl") else None
+
+
+def stage_revdistill(cfg, _train, _eval):
+    """The revision model: the shipped generator, distilled onto revision prompts of its own wrong
+    attempts (tinymath/revdistill.py). Checkpoints every `ckpt_every` steps."""
+    hp = cfg["revdistill"]
+    d = stage_dir(cfg, "revdistill")
+    with open(os.path.join(stage_dir(cfg, "rlsample"), "pairs.json")) as f:
+        pairs = json.load(f)
+    teacher = shipped_generator(cfg)
+    teacher.eval()
+    student = shipped_generator(cfg)
+    torch.manual_seed(SEED + 14)
+    run = revdistill.Distill(student, teacher, pairs, hp, SEED + 14)
+    ck = os.path.join(d, "ckpt.pt")
+    if os.path.exists(ck):
+        run.load_state(torch.load(ck))
+        log(f"revdistill: resumed at step {run.step}/{hp['steps']}")
+    by_level = {lv: len(v) for lv, v in run.by_level.items()}
+    log(f"revdistill: {len(pairs)} wrong attempts (by level {by_level}), {hp['attempts']} a step")
+    if pairs:
+        revdistill.train(run, hp["steps"], log, "revdistill", lambda r: save_atomic(r.state(), ck), hp["ckpt_every"])
+    torch.save(student.state_dict(), os.path.join(d, "model.pt"))
+    k = run.losses
+    return {
+        "steps": run.step, "wrong_attempts": len(pairs), "train_seconds": run.elapsed,
+        "kl_first_25": sum(k[:25]) / max(len(k[:25]), 1), "kl_last_25": sum(k[-25:]) / max(len(k[-25:]), 1),
+    }
+
+
 def export_paths(cfg):
     """The generator's, PRM's and revision model's export folders (the last is None unless the
     preset exports a revision model)."""
     base = os.path.join(ROOT, cfg["export_dir"])
-    rev = os.path.join(base, "tinymath-rev") if cfg.get("revrl") and cfg.get("export_revision") else None
+    rev = os.path.join(base, "tinymath-rev") if revision_stage(cfg) and cfg.get("export_revision") else None
     return os.path.join(base, "tinymath-gen"), os.path.join(base, "tinymath-prm"), rev
 
 
@@ -727,7 +779,7 @@ def stage_export(cfg, _train, _eval):
     export(prm, prm_dir, "prm", extra={"training": note})
     dirs = [gen_dir, prm_dir]
     if rev_dir:
-        rev = load_model(cfg, "revrl")
+        rev = load_model(cfg, revision_stage(cfg))
         export(rev, rev_dir, "revision", extra={"training": note})
         dirs.append(rev_dir)
     sizes = {d: os.path.getsize(os.path.join(d, "model.safetensors")) for d in dirs}
@@ -794,6 +846,7 @@ STAGES = [
     ("prm", stage_prm),
     ("rlsample", stage_rlsample),
     ("revrl", stage_revrl),
+    ("revdistill", stage_revdistill),
     ("export", stage_export),
     ("eval", stage_eval),
 ]
@@ -860,7 +913,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "revrl"):
+        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "revrl", "revdistill"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

@@ -1,0 +1,212 @@
+"""A revision model distilled from the generator's own plain-prompt distribution, minus the slip.
+
+The revision model reads the revision prompt (attempt 1, the `-` line, the question). Its target at
+every character of the new attempt is the generator's distribution after the *plain* prompt (the
+question alone) with the same characters so far, with one change: while the new attempt is still
+attempt 1 character for character, attempt 1's next character is forbidden wherever the generator
+gave it less than `tau` (and the rest renormalised). That is the decoding rule that beat a fresh
+sample in training/README.md ("A decoding rule from the generator's own confidence"): a wrong
+attempt's slip is usually a character the generator thought unlikely. The revision model learns it
+as a model (no rule at inference), and learns to read the question as a fresh sample would in spite
+of attempt 1 in front of it, which cross-entropy on the canonical solution never taught it.
+
+The loss is the KL divergence from that target to the revision model, at every character of a
+teacher-forced continuation: attempt 1 itself (the path where the rule bites) and the canonical
+solution (the path a right revision takes). It needs no sampling in the loop, so long problems cost
+only their length, and every level can be trained.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from . import tokenizer as tok
+from .data import lm_example, revision_prompt
+
+BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
+
+
+def _batch(prompts: list[str], conts: list[str]):
+    """Padded ids, positions, segments and, per row, where the continuation's first character is
+    predicted from and its length."""
+    exs = [lm_example(p, c) for p, c in zip(prompts, conts)]
+    N, T = len(exs), max(len(e.ids) for e in exs)
+    idx = torch.full((N, T), tok.PAD_ID, dtype=torch.long)
+    pos = torch.zeros((N, T), dtype=torch.long)
+    seg = torch.ones((N, T), dtype=torch.long)
+    for b, e in enumerate(exs):
+        idx[b, : len(e.ids)] = torch.tensor(e.ids)
+        pos[b, : len(e.ids)] = torch.tensor(e.positions)
+        seg[b, : len(e.ids)] = 0
+    return idx, pos, seg, [e.loss_from - 1 for e in exs]
+
+
+def _gather(logits: torch.Tensor, starts: list[int], lens: list[int]) -> torch.Tensor:
+    """[sum(lens), V]: the logits that predict each continuation character, with the sampler's
+    masks (banned tokens; no <eos> as the first character)."""
+    rows = []
+    for b, (s, n) in enumerate(zip(starts, lens)):
+        x = logits[b, s : s + n].clone()
+        x[:, BANNED] = float("-inf")
+        x[0, tok.EOS_ID] = float("-inf")
+        rows.append(x)
+    return torch.cat(rows)
+
+
+def targets(teacher, items: list[tuple[dict, str, str]], tau: float, copy_tau: float | None = None) -> tuple[torch.Tensor, int]:
+    """The target distributions [sum of continuation lengths, V] for (problem, attempt 1,
+    continuation) items, and how many characters the rule forbade. With `copy_tau`, attempt 1's
+    next character, where the generator gave it at least that much, is the whole target: keep what
+    the generator was sure of, change what it was not."""
+    prompts = [p["prompt"] for p, _, _ in items]
+    conts = [c for _, _, c in items]
+    idx, pos, seg, starts = _batch(prompts, conts)
+    with torch.no_grad():
+        probs = F.softmax(_gather(teacher(idx, pos, seg), starts, [len(c) for c in conts]), -1)
+    forbid = torch.zeros_like(probs, dtype=torch.bool)
+    copy = torch.zeros(probs.shape[0], dtype=torch.bool)
+    row = 0
+    for _, a, c in items:
+        ca, cc = tok.encode(a), tok.encode(c)
+        for i in range(len(cc)):
+            if i >= len(ca):
+                break
+            if probs[row + i, ca[i]] < tau:
+                forbid[row + i, ca[i]] = True
+            elif copy_tau is not None and probs[row + i, ca[i]] >= copy_tau:
+                copy[row + i] = True
+                forbid[row + i] = True
+                forbid[row + i, ca[i]] = False
+            if cc[i] != ca[i]:
+                break  # the continuation has left attempt 1: the rule no longer applies
+        row += len(cc)
+    n_forbidden = int(forbid[~copy].sum())
+    probs = probs.masked_fill(forbid, 0.0)
+    return probs / probs.sum(-1, keepdim=True), n_forbidden
+
+
+def kl_loss(student, items: list[tuple[dict, str, str]], target: torch.Tensor, plain: bool = False) -> torch.Tensor:
+    """Mean over characters of KL(target || student after the revision prompt, or after the plain
+    prompt when `plain`)."""
+    prompts = [p["prompt"] if plain else revision_prompt(p, [a]) for p, a, _ in items]
+    conts = [c for _, _, c in items]
+    idx, pos, seg, starts = _batch(prompts, conts)
+    logp = F.log_softmax(_gather(student(idx, pos, seg), starts, [len(c) for c in conts]), -1)
+    t = target
+    ce = -(t * torch.where(t > 0, logp, torch.zeros_like(logp))).sum(-1)
+    ent = -(t * torch.where(t > 0, t.log(), torch.zeros_like(t))).sum(-1)
+    return (ce - ent).mean()
+
+
+def _chunks(items: list[tuple[dict, str, str]], budget: int) -> list[list[tuple[dict, str, str]]]:
+    """Consecutive runs of the (length-sorted) items whose padded revision sequences fit `budget`
+    tokens, so that one long problem does not pad a whole chunk of short ones."""
+    out: list[list[tuple[dict, str, str]]] = []
+    cur: list[tuple[dict, str, str]] = []
+    longest = 0
+    for it in items:
+        n = len(revision_prompt(it[0], [it[1]])) + len(it[2]) + 1
+        if cur and max(longest, n) * (len(cur) + 1) > budget:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(it)
+        longest = max(longest, n)
+    if cur:
+        out.append(cur)
+    return out
+
+
+class Distill:
+    """One run; its state (model, optimizer, batch RNG, step, losses) is a dict, so a checkpointed
+    run resumes with the same batches."""
+
+    def __init__(self, student, teacher, pairs: list[dict], hp: dict, seed: int):
+        self.student, self.teacher, self.pairs, self.hp = student, teacher, pairs, hp
+        # Each draw picks a level (uniformly, or by `level_weights`), then one of its attempts: the
+        # easy levels, where wrong attempts are rare, get as many draws as the long hard ones.
+        self.by_level: dict[int, list[dict]] = {}
+        for q in pairs:
+            self.by_level.setdefault(q["problem"].get("level", 0), []).append(q)
+        self.levels = sorted(self.by_level)
+        lw = hp.get("level_weights") or {}
+        self.weights = [float(lw.get(lv, lw.get(str(lv), 1.0))) for lv in self.levels]
+        self.opt = torch.optim.Adam(student.parameters(), lr=hp["lr"], betas=(0.9, 0.98))
+        self.rng = random.Random(seed)
+        self.step = 0
+        self.losses: list[float] = []
+        self.forbidden: list[int] = []
+        self.elapsed = 0.0
+
+    def state(self) -> dict:
+        return {
+            "model": self.student.state_dict(), "opt": self.opt.state_dict(), "rng": self.rng.getstate(),
+            "step": self.step, "losses": self.losses, "forbidden": self.forbidden, "elapsed": self.elapsed,
+        }
+
+    def load_state(self, s: dict) -> None:
+        self.student.load_state_dict(s["model"])
+        self.opt.load_state_dict(s["opt"])
+        self.rng.setstate(s["rng"])
+        self.step, self.losses, self.forbidden, self.elapsed = s["step"], s["losses"], s["forbidden"], s["elapsed"]
+
+    def lr(self) -> float:
+        hp = self.hp
+        w = hp.get("warmup", 0)
+        if self.step < w:
+            return hp["lr"] * (self.step + 1) / w
+        return hp["lr"]
+
+    def train_step(self) -> float:
+        hp, rng = self.hp, self.rng
+        t0 = time.time()
+        items = []
+        for _ in range(hp["attempts"]):
+            q = rng.choice(self.by_level[rng.choices(self.levels, self.weights)[0]])
+            items.append((q["problem"], q["attempt"], q["attempt"]))
+            items.append((q["problem"], q["attempt"], q["problem"]["solution"]))
+        # Similar lengths together, so that a forward pass pads little.
+        items.sort(key=lambda it: len(revision_prompt(it[0], [it[1]])) + len(it[2]))
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr()
+        self.student.train()
+        self.opt.zero_grad(set_to_none=True)
+        total, forbidden = 0.0, 0
+        n_chars = sum(len(c) for _, _, c in items)
+        for part in _chunks(items, hp.get("chunk_tokens", 8192)):
+            tgt, nf = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"))
+            loss = kl_loss(self.student, part, tgt)
+            if hp.get("plain", 0) > 0:
+                # The student is the generator itself: keep its first attempts where they were.
+                loss = loss + hp["plain"] * kl_loss(self.student, part, targets(self.teacher, part, 0.0)[0], plain=True)
+            w = sum(len(x[2]) for x in part) / n_chars
+            (loss * w).backward()
+            total += float(loss) * w
+            forbidden += nf
+        torch.nn.utils.clip_grad_norm_(self.student.parameters(), 1.0)
+        self.opt.step()
+        self.step += 1
+        self.losses.append(total)
+        self.forbidden.append(forbidden)
+        self.elapsed += time.time() - t0
+        return total
+
+
+def train(d: Distill, steps: int, log: Callable[[str], None], name: str,
+          ckpt: Callable[[Distill], None] | None = None, ckpt_every: int = 25) -> None:
+    t_run, s_run = time.time(), d.step
+    while d.step < steps:
+        d.train_step()
+        if d.step % 10 == 0 or d.step == steps:
+            last = d.losses[-10:]
+            per = (time.time() - t_run) / max(d.step - s_run, 1)
+            log(
+                f"{name} step {d.step}/{steps}: KL {sum(last) / len(last):.4f} (last {len(last)} steps), "
+                f"{d.forbidden[-1]} characters forbidden in the last batch, {per:.1f} s/step "
+                f"ETA {(steps - d.step) * per / 60:.1f} min"
+            )
+        if ckpt and (d.step % ckpt_every == 0 or d.step == steps):
+            ckpt(d)
