@@ -173,13 +173,13 @@ async function fetchFile(
 /**
  * Download (or read from the cache), validate and cache one export folder.
  * @param baseUrl the folder that contains `name/` (e.g. `<app>/models/`)
- * @param name the export folder, `tinymath-gen` or `tinymath-prm`
+ * @param name the export folder: `tinymath-gen`, `tinymath-prm` or `tinymath-rev`
  * @param role the role its config.json must declare (any, if undefined)
  */
 export async function fetchExport(
   baseUrl: URL,
   name: string,
-  role: 'generator' | 'prm' | undefined,
+  role: TinyMathExport['config']['role'] | undefined,
   cache: ModelCache | null,
   onProgress?: (p: LoadProgress) => void,
   signal?: AbortSignal,
