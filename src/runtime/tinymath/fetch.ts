@@ -15,8 +15,13 @@ import {
   type TinyMathExport,
 } from './format';
 
-/** Bump the suffix when the cached representation or the text format changes (v2: revision
- * prompts close each attempt with a separator line); older caches are deleted. */
+/**
+ * Bump the suffix when the cached representation or the text format changes (v2: revision
+ * prompts close each attempt with a separator line); older caches are deleted. A new export
+ * folder needs no bump: files are cached by URL and revalidated by their validator, so
+ * tinymath-rev's files joined v3 beside the others, and new weights in any folder (the revision
+ * model's placeholder replaced) are downloaded again once the server's ETag changes.
+ */
 export const MODEL_CACHE_PREFIX = 'ttc-lab-models-';
 export const MODEL_CACHE_NAME = `${MODEL_CACHE_PREFIX}v3`;
 
