@@ -8,6 +8,7 @@
 import { BackendLostError, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import type { TinyMathExport } from './format';
+import type { WasmLinear } from './linearWasm';
 import type { BackendSource, ModelRole } from './model';
 import { kernelShapeKey, preferredDecode, WebGpuBackend } from './webgpu';
 
@@ -118,13 +119,19 @@ export class TinyMathRuntime implements BackendSource {
     }
   }
 
-  /** A CPU backend per model (each holds its model's weights by reference). */
+  /**
+   * A CPU backend per model (each holds its model's weights by reference). The generator and the
+   * revision model never run batches at once (the router runs one part of a call, then the
+   * other), so they share their released WebAssembly instances: one instance's memory for both.
+   */
   private static cpuBackends(exports: TinyMathExports): Backends {
-    const cpu = (e: TinyMathExport): DecoderBackend => new CpuBackend(e.config, e.weights);
+    const idle: WasmLinear[] = [];
+    const cpu = (e: TinyMathExport, shared?: WasmLinear[]): DecoderBackend =>
+      new CpuBackend(e.config, e.weights, shared ? { idle: shared } : {});
     return {
-      generator: cpu(exports.generator),
+      generator: cpu(exports.generator, idle),
       prm: cpu(exports.prm),
-      revision: cpu(exports.revision),
+      revision: cpu(exports.revision, idle),
     };
   }
 
