@@ -5,14 +5,18 @@
  *   decode tokens/s at batch 1, 8 and 64, CPU and (on a real adapter) WebGPU, side by side
  *   best-of-64 on a hardest-level problem and best-of-16 on a level-3 problem (CPU target: < 2 s)
  *   PRM beam search (N=16, M=4) on a level-5 problem with the TinyMath PRM: generator and verifier
+ *   sequential revisions (N=16, 4 chains of 4) on a level-5 problem: first attempts on the
+ *   generator, every revision on the revision model (the bundle's router), the PRM scoring each
  *   dispatches per decode step and the throughput bound they imply (µs per dispatch measured on
  *   the adapter in hand), and the fused kernel's time alone
  *   on a WebGPU adapter, first: its logits against the exports' golden.json (PyTorch), so the
- *   kernels timed are kernels that match
+ *   kernels timed are kernels that match (the revision model on the generator's kernels, as the
+ *   runtime runs it)
  *
  * Options:
  *   --models DIR       folder holding tinymath-gen/ (default: public/models, else a synthetic model
- *                      of the full TinyMath shape with random weights: same compute, meaningless text)
+ *                      of the full TinyMath shape with random weights: same compute, meaningless text),
+ *                      and tinymath-prm/ and tinymath-rev/ for the searches that use them
  *   --swiftshader      also time WebGPU on a software adapter (slow; skipped by default)
  *   --workgroups       on a software adapter, also run the comparisons of decode variants (fused or
  *                      layered, threads per workgroup) and of the layered kernels' tile sizes (they
@@ -31,12 +35,18 @@ import { CpuBackend } from '../src/runtime/tinymath/cpu';
 import { fixedSource, goldenMaxDiff, syntheticExport } from '../src/runtime/tinymath/fixtures';
 import { parseExport, type TinyMathExport } from '../src/runtime/tinymath/format';
 import { TinyMathModel, type BackendSource } from '../src/runtime/tinymath/model';
+import { RoutedGenerator } from '../src/runtime/tinymath/router';
 import { TinyMathPrm } from '../src/runtime/tinymath/prm';
 import { runToCompletion } from '../src/engine/run';
 import { configForBudget } from '../src/engine/sweepBackend';
 import { readExportDir, readGolden } from '../src/runtime/tinymath/node-files';
 import { isSoftwareAdapter, requestTinyMathDevice } from '../src/runtime/tinymath/runtime';
-import { preferredDecode, WebGpuBackend, type DecodeMode } from '../src/runtime/tinymath/webgpu';
+import {
+  kernelShapeKey,
+  preferredDecode,
+  WebGpuBackend,
+  type DecodeMode,
+} from '../src/runtime/tinymath/webgpu';
 import { arithTask, arithTokenCaps } from '../src/tasks/arith/arith';
 
 const BATCHES = [1, 8, 64];
@@ -50,7 +60,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = flag('--quick');
-/** The folder holding tinymath-gen/ and tinymath-prm/. */
+/** The folder holding tinymath-gen/, tinymath-prm/ and tinymath-rev/. */
 const modelsDir = option('--models') ?? 'public/models';
 
 function now(): number {
@@ -261,31 +271,48 @@ async function bestOf(
 async function gpuParity(device: GPUDevice, software: boolean): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   console.log(`\nWebGPU parity with PyTorch (golden.json, every logit of prefill and decode)`);
-  for (const name of ['tinymath-gen', 'tinymath-prm']) {
+  // The generator's backend stays until the revision model, which runs on its kernels.
+  let generator: WebGpuBackend | null = null;
+  for (const name of ['tinymath-gen', 'tinymath-prm', 'tinymath-rev']) {
     const folder = join(modelsDir, name);
     if (!existsSync(join(folder, 'golden.json'))) continue;
     const model = parseExport(await readExportDir(folder));
     const golden = await readGolden(folder);
-    const backend = await WebGpuBackend.create(
-      device,
-      model.config,
-      model.weights,
-      preferredDecode(model.config, software),
-    );
-    const inputs = golden.inputs.slice(0, software ? 1 : undefined);
+    const shared: boolean =
+      model.config.role === 'revision' &&
+      generator !== null &&
+      kernelShapeKey(generator.config) === kernelShapeKey(model.config);
+    const backend: WebGpuBackend = shared
+      ? await WebGpuBackend.sharing(generator!, model.config, model.weights)
+      : await WebGpuBackend.create(
+          device,
+          model.config,
+          model.weights,
+          preferredDecode(model.config, software),
+        );
+    // On a software adapter one input, and for the revision model its revision prompt.
+    const inputs = software
+      ? [
+          (model.config.role === 'revision'
+            ? golden.inputs.find((i) => i.positions[0] !== 0)
+            : undefined) ?? golden.inputs[0]!,
+        ]
+      : golden.inputs;
     let worst = 0;
     for (const input of inputs) {
       const diff = await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat());
       worst = Math.max(worst, diff);
     }
-    backend.dispose();
+    if (model.config.role === 'generator') generator = backend;
+    else backend.dispose();
     const tolerance = Math.min(1e-3, golden.tolerance);
     const ok = worst <= tolerance;
-    out.push({ model: name, inputs: inputs.length, maxAbsDiff: worst, tolerance, ok });
+    out.push({ model: name, inputs: inputs.length, maxAbsDiff: worst, tolerance, ok, shared });
     console.log(
-      `${name}: max abs diff ${worst.toExponential(2)} over ${inputs.length} inputs (tolerance ${tolerance}): ${ok ? 'ok' : 'FAILED'}`,
+      `${name}: max abs diff ${worst.toExponential(2)} over ${inputs.length} inputs (tolerance ${tolerance})${shared ? " on tinymath-gen's kernels" : ''}: ${ok ? 'ok' : 'FAILED'}`,
     );
   }
+  generator?.dispose();
   if (out.length === 0) console.log(`no golden.json under ${modelsDir}: not checked`);
   return out;
 }
@@ -891,8 +918,85 @@ async function main(): Promise<void> {
         `${s.name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
       );
     }
-    gpuPrm?.dispose();
     results['beam'] = beam;
+
+    // Sequential revisions: the first attempt of each chain on the generator, every later one
+    // (a prompt with earlier attempts) on the revision model, as the app's bundle routes them.
+    const revDir = join(modelsDir, 'tinymath-rev');
+    const trained = existsSync(join(modelsDir, 'tinymath-gen', 'model.safetensors'));
+    if (trained && existsSync(join(revDir, 'model.safetensors'))) {
+      const revExport = parseExport(await readExportDir(revDir), 'revision');
+      const cpuPrm = searches[0]!.prm;
+      const chainsRuns: {
+        name: string;
+        gen: DecoderBackend;
+        rev: DecoderBackend;
+        prm: DecoderBackend;
+      }[] = [
+        {
+          name: 'CPU',
+          gen: cpu,
+          rev: new CpuBackend(revExport.config, revExport.weights),
+          prm: cpuPrm,
+        },
+      ];
+      let gpuRev: WebGpuBackend | null = null;
+      if (gpu && !software && gpuPrm) {
+        gpuRev =
+          kernelShapeKey(revExport.config) === kernelShapeKey(gpu.config)
+            ? await WebGpuBackend.sharing(gpu, revExport.config, revExport.weights)
+            : await WebGpuBackend.create(
+                device!,
+                revExport.config,
+                revExport.weights,
+                preferredDecode(revExport.config, false),
+              );
+        chainsRuns.push({ name: `WebGPU ${gpu.decodeMode}`, gen: gpu, rev: gpuRev, prm: gpuPrm });
+      }
+      const chains = 4;
+      console.log(
+        `\nSequential revisions (N=16, ${chains} chains of ${16 / chains}, temperature 1, PRM-weighted vote): ${chains} first attempts on the generator, ${16 - chains} revisions on the revision model`,
+      );
+      const revisions: Record<string, unknown>[] = [];
+      for (const r of chainsRuns) {
+        const source: BackendSource = {
+          backend: (role) => (role === 'prm' ? r.prm : role === 'revision' ? r.rev : r.gen),
+          failed: (e) => e,
+        };
+        const start = now();
+        const result = await runToCompletion({
+          task: arithTask,
+          problem: problem!,
+          model: new RoutedGenerator(
+            new TinyMathModel(model, source),
+            new TinyMathModel(revExport, source),
+          ),
+          verifier: new TinyMathPrm(prmExport, source),
+          seed: 3,
+          config: configForBudget(
+            { kind: 'revisions', chainLength: 16 / chains, selection: 'verifier' },
+            16,
+            {
+              temperature: 1,
+              topP: 1,
+              aggregation: 'last',
+              maxRounds: 40,
+              solutionMaxTokens: caps.solution,
+              stepMaxTokens: caps.step,
+            },
+          ),
+        });
+        const seconds = (now() - start) / 1000;
+        const c = result.costs;
+        revisions.push({ backend: r.name, seconds, costs: c, correct: result.correct });
+        console.log(
+          `${r.name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
+        );
+      }
+      gpuRev?.dispose();
+      results['revisions'] = revisions;
+    }
+    gpuPrm?.dispose();
   }
   const json = option('--json');
   if (json) writeFileSync(json, JSON.stringify(results, null, 2));

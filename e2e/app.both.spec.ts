@@ -9,6 +9,18 @@ test('the default run starts by itself, plays and finishes with an answer', asyn
   // Only the playback speed differs from a fresh visit, so this is the page's own default run.
   await page.goto('/#speed=64');
   await expect(page.getByTestId('model-status')).toContainText('TinyMath on', { timeout: 60_000 });
+  // The run settings name the three embedded models; the header's line does too (in full where
+  // it has room, in its title always), and fits the header.
+  await expect(page.getByText('Models: TinyMath generator, revision model and PRM.')).toBeVisible();
+  const models = page.getByTestId('tinymath-models');
+  await expect(models).toContainText('generator, revision model and PRM');
+  await expect(models).toHaveAttribute(
+    'title',
+    /^TinyMath generator, revision model and PRM, on the (CPU|WebGPU)$/,
+  );
+  const header = await page.locator('.app-header').boundingBox();
+  const line = await models.boundingBox();
+  expect(line!.y + line!.height).toBeLessThanOrEqual(header!.y + header!.height);
   await waitForRunPlayed(page);
   await expect(finalAnswer(page)).toContainText(/\d|no answer/);
   await expect(page.getByTestId('problem-text')).toContainText('Start with');

@@ -24,6 +24,10 @@ test('each strategy renders its own view', async ({ page }, info) => {
   await expect(stage(page)).toHaveAttribute('data-view', 'revisions');
   await expect(page.getByRole('listitem', { name: 'Chain 1' })).toBeVisible();
   await expect(page.getByRole('listitem', { name: /^Chain \d/ })).toHaveCount(2);
+  // Revisions are written by the revision model, and the run summary says so.
+  await expect(page.getByRole('region', { name: 'Run summary' })).toContainText(
+    /TinyMath [\d.]+M \+ revision model [\d.]+M/,
+  );
   await screenshot(page, 'view-revisions', info.project.name);
 
   for (const kind of ['beam', 'lookahead', 'dvts'] as const) {

@@ -7,7 +7,7 @@ import { findExportDirs } from '../src/runtime/tinymath/test-support';
  * The WebGPU kernels in headless Chromium (SwiftShader), forced on, against PyTorch's golden
  * logits for every export found on disk, plus a synthetic model against the CPU path and its
  * sampling in the kernel against sampling the same logits on the host, with the fused decode and
- * with the layered one.
+ * with the layered one. The revision model runs on the generator's kernels, as in the app.
  * Exports are served from disk through a route, so training/out/micro works without copying.
  */
 const exportsFound = findExportDirs();
@@ -45,6 +45,12 @@ test('TinyMath WebGPU kernels match the golden logits in Chromium', async ({ pag
   expect(report.error).toBeNull();
   // Each export, then the synthetic model's fused and layered decodes, each with its sampling.
   expect(report.cases).toHaveLength(exportsFound.length + 4);
+  // A revision model listed after its generator runs on the generator's kernels, as in the app
+  // (the shipped tinymath-rev has tinymath-gen's shape).
+  const revisionCases = report.cases.filter((c) => c.name.startsWith('tinymath-rev '));
+  expect(revisionCases.length).toBe(exportsFound.filter((d) => d.role === 'revision').length);
+  if (exportsFound.some((d) => d.label === 'public/models/tinymath-rev'))
+    expect(revisionCases.some((c) => /on tinymath-gen's kernels/.test(c.name))).toBe(true);
   for (const c of report.cases) expect(c.maxAbsDiff, c.name).toBeLessThanOrEqual(c.tolerance);
   expect(report.ok).toBe(true);
 });

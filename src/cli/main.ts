@@ -5,8 +5,9 @@
  *   sweep     accuracy against budget over many problems (resumable JSONL records)
  *   validate  check a trace file
  *
- * Runs on the embedded TinyMath models (CPU in Node, or WebGPU through Dawn), or on an
- * OpenAI-compatible server (vLLM) with --server.
+ * Runs on the embedded TinyMath models (the generator, the revision model that writes every
+ * revision, and the PRM; CPU in Node, or WebGPU through Dawn), or on an OpenAI-compatible server
+ * (vLLM) with --server.
  */
 import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -74,7 +75,9 @@ Sweep options:
                        records are the same as with one
 
 Backend options:
-  --models DIR         TinyMath exports (default public/models)
+  --models DIR         the TinyMath generator, revision model and PRM: a folder holding
+                       tinymath-gen/, tinymath-rev/ and tinymath-prm/ (default public/models);
+                       revision prompts (earlier attempts) go to the revision model
   --backend B          auto | cpu | webgpu (Dawn in Node; default cpu)
   --server URL         OpenAI-compatible server, e.g. http://localhost:8000/v1 (generator only)
   --server-model NAME  model name on that server   --server-params N  its parameter count

@@ -23,7 +23,7 @@ import {
 import { oracleVerifier } from '../engine/verifiers/oracle';
 import type { LanguageModel, Problem, Verifier } from '../engine/types';
 import { OpenAICompletionsModel } from '../runtime/http/openai';
-import { loadTinyMathFromDir, type TinyMathBundle } from '../runtime/tinymath';
+import { TINYMATH_MODELS, loadTinyMathFromDir, type TinyMathBundle } from '../runtime/tinymath';
 import { arithTask, arithTokenCaps } from '../tasks/arith';
 import { CliError, parseAggregation, parseLevels, parseNumber } from './args';
 
@@ -87,7 +87,7 @@ export async function loadBackends(
     const dir = v.models ?? 'public/models';
     if (!existsSync(dir))
       throw new CliError(
-        `no TinyMath exports at ${dir} (train them with npm run train, or pass --models)`,
+        `no TinyMath exports at ${dir}: it should hold the ${TINYMATH_MODELS} (tinymath-gen/, tinymath-rev/, tinymath-prm/); train them with npm run train, or pass --models`,
       );
     bundle = await loadTinyMathFromDir(dir, { backend });
     if (bundle.notice && !quiet) console.error(`note: ${bundle.notice}`);

@@ -1,5 +1,6 @@
 import { useId, type ReactNode } from 'react';
 import { SequentialCostNote } from '../../runtime/webllm/ui/WebLLMSpeed';
+import { TINYMATH_MODELS } from '../../runtime/tinymath/names';
 import { useAppStore } from '../../store/react';
 import {
   AGGREGATIONS,
@@ -83,7 +84,13 @@ export function Controls() {
   return (
     <form className="controls-form" onSubmit={(e) => e.preventDefault()}>
       <h2 className="panel-title">Run</h2>
-      <Field label="Task" id={`${id}-task`}>
+      <Field
+        label="Task"
+        id={`${id}-task`}
+        {...(family === 'tinymath' && entry.modelFamily === 'tinymath'
+          ? { hint: `Models: ${TINYMATH_MODELS}.` }
+          : {})}
+      >
         <select
           id={`${id}-task`}
           value={settings.task}

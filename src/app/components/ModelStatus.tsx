@@ -1,10 +1,12 @@
 import './webllmPanel.css';
 import { useEffect, useRef } from 'react';
+import { TINYMATH_MODELS, TINYMATH_MODEL_ROLES } from '../../runtime/tinymath/names';
 import { useAppStore } from '../../store/react';
 
 /**
  * Which model runs where: TinyMath's loading progress and backend (with the CPU notice when
- * WebGPU is missing), or the WebLLM model runs use now (its live speed is on the stage).
+ * WebGPU is missing), naming its three models (generator, revision model and PRM), or the WebLLM
+ * model runs use now (its live speed is on the stage).
  */
 export function ModelStatus() {
   const model = useAppStore((s) => s.model);
@@ -25,10 +27,18 @@ export function ModelStatus() {
       document.removeEventListener('keydown', close);
     };
   }, []);
+  const where = model.backend === 'webgpu' ? 'WebGPU' : 'CPU';
   const tinymath =
     model.status === 'ready' ? (
-      <span>
-        TinyMath on <strong>{model.backend === 'webgpu' ? 'WebGPU' : 'CPU'}</strong>
+      // One line. Its three models show where the header has room for them (app.css); the title
+      // and the run settings' Task hint name them everywhere.
+      <span
+        className="model-status-line"
+        data-testid="tinymath-models"
+        title={`${TINYMATH_MODELS}, on the ${where}`}
+      >
+        TinyMath on <strong>{where}</strong>
+        <span className="model-status-sub model-status-models"> · {TINYMATH_MODEL_ROLES}</span>
       </span>
     ) : null;
   return (
@@ -40,7 +50,9 @@ export function ModelStatus() {
     >
       {model.status === 'loading' || model.status === 'idle' ? (
         <span className="model-loading">
-          <span>Loading TinyMath…</span>
+          <span className="model-status-line" title={`Loading the ${TINYMATH_MODELS}`}>
+            Loading the {TINYMATH_MODELS}…
+          </span>
           <progress aria-label="Model loading progress" max={1} value={model.progress} />
         </span>
       ) : null}
@@ -58,7 +70,7 @@ export function ModelStatus() {
       )}
       {model.status === 'error' ? (
         <span className="error-text" role="alert">
-          Model failed to load: {model.error}
+          TinyMath failed to load: {model.error}
         </span>
       ) : null}
       {model.notice && active.kind === 'tinymath' ? (

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { classifyWebLLMError } from '../../runtime/webllm/errors';
 import { WebLLMErrorPanel } from '../../runtime/webllm/ui/WebLLMErrorPanel';
 import { WebLLMSpeed } from '../../runtime/webllm/ui/WebLLMSpeed';
+import { TINYMATH_MODELS } from '../../runtime/tinymath/names';
 import { useAppStore } from '../../store/react';
 import { useController } from '../controllerContext';
 import { taskEntry } from '../tasks';
@@ -101,9 +102,9 @@ function StatusLine() {
   } else if (runStatus === 'waiting' && taskData?.status === 'loading') {
     text = `Loading the ${taskEntry(task).shortLabel} problems…`;
   } else if (runStatus === 'waiting' && activeKind === 'tinymath' && model.status === 'loading') {
-    text = `Loading TinyMath… ${Math.round(model.progress * 100)}%`;
+    text = `Loading the ${TINYMATH_MODELS}… ${Math.round(model.progress * 100)}%`;
   } else if (runStatus === 'waiting' && activeKind === 'tinymath' && model.status === 'error') {
-    text = 'The model could not be loaded.';
+    text = `The ${TINYMATH_MODELS} could not be loaded.`;
   } else if (runStatus === 'waiting') {
     text = 'Starting the run…';
   } else if (runStatus === 'running') {

@@ -5,6 +5,7 @@
  * batches, and runs sweeps. `worker.ts` only wires it to `self`.
  */
 import { runStrategy } from '../../engine/run';
+import { TINYMATH_MODELS } from '../../runtime/tinymath/names';
 import type { TraceEvent } from '../../engine/trace/events';
 import type { WebLLMModelInfo, WebLLMSpeedReport } from '../../runtime/webllm/model';
 import { TASKS, type TaskEntry } from '../tasks';
@@ -21,7 +22,7 @@ import { createSweepRunner, type SweepRunner } from './sweepRunner';
 export interface WorkerDeps {
   post(message: FromWorker): void;
   /**
-   * Load the generator and the PRM.
+   * Load TinyMath: the generator, the revision model and the PRM.
    * @param baseUrl absolute URL of the models folder
    * @param backend which compute backend to use ('auto' picks WebGPU when it works)
    * @param onProgress called with a 0..1 fraction and a short description
@@ -133,7 +134,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     try {
       loaded = await activeModels();
     } catch (e) {
-      ended(`The model could not be loaded: ${errorMessage(e)}`);
+      ended(`The ${TINYMATH_MODELS} could not be loaded: ${errorMessage(e)}`);
       return;
     }
     const entry = TASKS[request.taskId];

@@ -5,8 +5,9 @@ import { TASKS, type ModelFamily } from '../tasks';
 import type { RunRequest } from './protocol';
 
 /**
- * What the worker needs from a loaded model pair: `loadTinyMath`'s result, or the generator and
- * LLM-as-judge of a WebLLM model (createWebLLMModels).
+ * What the worker needs from loaded models: `loadTinyMath`'s result (its generator sends
+ * revision prompts to the revision model), or the generator and LLM-as-judge of a WebLLM model
+ * (createWebLLMModels).
  */
 export interface LoadedModels {
   generator: LanguageModel;

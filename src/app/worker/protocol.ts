@@ -29,7 +29,7 @@ export interface RunRequest {
 export type ToWorker =
   | {
       type: 'load-models';
-      /** Absolute URL of the folder holding tinymath-gen/ and tinymath-prm/. */
+      /** Absolute URL of the folder holding tinymath-gen/, tinymath-prm/ and tinymath-rev/. */
       baseUrl: string;
       backend: BackendChoice;
       /** Absolute URL of the folder holding data/ (GSM8K, MATH-500), fetched on first use. */

@@ -11,7 +11,11 @@ export interface TinyMathConfig {
   nLayer: number;
   nHead: number;
   layerNormEpsilon: number;
-  role: 'generator' | 'prm';
+  /**
+   * `generator` writes first attempts (plain prompts), `revision` writes revisions (prompts that
+   * hold earlier attempts; the same shape and tensors as a generator), `prm` scores steps.
+   */
+  role: 'generator' | 'revision' | 'prm';
   parameters: number;
   /**
    * The generator-confidence input (docs/model-format.md, "Generator confidence"): after block

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend, linear } from './cpu';
 import { WasmLinear } from './linearWasm';
 import { syntheticExport } from './fixtures';
-import { parseExport, promptPositions, type TinyMathExport } from './format';
+import { isRevisionPrompt, parseExport, promptPositions, type TinyMathExport } from './format';
 import { readExportDir, readGolden } from './node-files';
 import { requireExportDirs } from './test-support';
 
@@ -290,6 +290,41 @@ describe('CPU backend', () => {
     await expect(a.step([0], [ids[13]!])).rejects.toThrow(/after release/);
   });
 
+  it.runIf(WasmLinear.available())(
+    'two backends sharing a pool of instances (generator and revision model) each give their own logits',
+    async () => {
+      const second = parseExport(
+        syntheticExport({ nEmbd: 24, nLayer: 2, nHead: 3, nPositions: 40, role: 'revision' }, 77),
+      );
+      const script = async (backend: CpuBackend, x: number[]) => {
+        const batch = await backend.createBatch(2, 40);
+        const out = [
+          await batch.prefill([0, 1], [x.slice(0, 14), x.slice(0, 9)]),
+          await batch.step([0, 1], [x[14]!, x[9]!]),
+        ];
+        batch.release();
+        return out;
+      };
+      const alone = [
+        await script(new CpuBackend(synthetic.config, synthetic.weights), ids),
+        await script(new CpuBackend(second.config, second.weights), ids),
+      ];
+      expect(alone[0]).not.toEqual(alone[1]);
+      const idle: WasmLinear[] = [];
+      const a = new CpuBackend(synthetic.config, synthetic.weights, { idle });
+      const b = new CpuBackend(second.config, second.weights, { idle });
+      // Turn about, as a revision chain's rounds do: the one instance serves both models.
+      for (let round = 0; round < 3; round++) {
+        expect(await script(a, ids)).toEqual(alone[0]);
+        expect(idle).toHaveLength(1);
+        expect(await script(b, ids)).toEqual(alone[1]);
+        expect(idle).toHaveLength(1);
+      }
+      expect(idle[0]!.has(synthetic.weights.layers[0]!.fcWeight)).toBe(true);
+      expect(idle[0]!.has(second.weights.layers[0]!.fcWeight)).toBe(true);
+    },
+  );
+
   it('matches the naive forward pass with a head size that is not a multiple of 4', async () => {
     // Head size 5: the attention's four-at-a-time loops leave a remainder.
     const odd = parseExport(
@@ -426,6 +461,9 @@ describe('CPU parity with PyTorch golden logits (every export found)', () => {
       const golden = await readGolden(d.dir);
       const backend = new CpuBackend(e.config, e.weights);
       expect(golden.inputs.length).toBeGreaterThan(0);
+      // A revision model is checked on the prompts it is for (earlier attempts from 320).
+      if (e.config.role === 'revision')
+        expect(golden.inputs.some((i) => isRevisionPrompt([...i.text]))).toBe(true);
       for (const input of golden.inputs) {
         expect(e.tokenizer.encode(input.text).slice(0, e.config.nPositions)).toEqual(input.ids);
         // PyTorch's positions are the runtime's (training's prompt_positions = promptPositions).

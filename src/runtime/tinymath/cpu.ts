@@ -199,7 +199,8 @@ function softmaxNumerators(scores: Float32Array, count: number, max: number): nu
 
 const CPU_KV_BUDGET_BYTES = 256 * 1024 * 1024;
 /** Instances of released batches a CPU backend keeps (CpuBackend.idle): a tree search has one
- * generator batch and one PRM batch live at a time, on two backends. */
+ * generator batch and one PRM batch live at a time, on two backends. Backends that share a pool
+ * (the generator and the revision model) keep this many between them. */
 const IDLE_INSTANCES = 1;
 
 /** Above this many tokens, a prefill is split so that one call never blocks for long. */
@@ -215,22 +216,28 @@ export class CpuBackend implements DecoderBackend {
    * WebAssembly instances of released batches, for the next batches: their weights are in place
    * and their memory has grown already. A tree search makes two batches a round (generator and
    * PRM), so without this each round copied the weights and allocated its memory again, and a
-   * page's garbage of dropped instances reached hundreds of MB before it was collected.
+   * page's garbage of dropped instances reached hundreds of MB before it was collected. It may be
+   * shared with another backend (options.idle): an instance then keeps the weights of each model
+   * it served, and the two keep one instance's memory for their batches instead of two.
    */
-  private readonly idle: WasmLinear[] = [];
+  private readonly idle: WasmLinear[];
 
   /**
    * @param config the model's shape (from config.json)
    * @param weights float32 weights from the export; kept by reference (a WebAssembly instance
    *   copies the layers' matrices once, a few MB; released batches hand theirs on)
    * @param options.wasm false: all in TypeScript even where WebAssembly SIMD exists
+   * @param options.idle a pool of released instances to share with another backend whose
+   *   batches never run at the same time as this one's (the generator and the revision model:
+   *   the router runs one part of a call after the other)
    */
   constructor(
     readonly config: TinyMathConfig,
     readonly weights: TinyMathWeights,
-    options: { wasm?: boolean } = {},
+    options: { wasm?: boolean; idle?: WasmLinear[] } = {},
   ) {
     this.wasm = options.wasm !== false && WasmLinear.available();
+    this.idle = options.idle ?? [];
   }
 
   async createBatch(batchSize: number, maxLength: number): Promise<BatchHandle> {

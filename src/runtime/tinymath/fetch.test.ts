@@ -47,8 +47,21 @@ function cacheStorage(opts: { full?: boolean } = {}) {
   return { storage, stores };
 }
 
-function exportFiles(role: 'generator' | 'prm', seed: number): [string, Uint8Array][] {
-  const folder = role === 'generator' ? 'tinymath-gen' : 'tinymath-prm';
+const FOLDERS = {
+  generator: 'tinymath-gen',
+  prm: 'tinymath-prm',
+  revision: 'tinymath-rev',
+} as const;
+
+/**
+ * One export's three files by URL.
+ * @param folder where they are served (its own folder unless a test swaps them)
+ */
+function exportFiles(
+  role: keyof typeof FOLDERS,
+  seed: number,
+  folder: string = FOLDERS[role],
+): [string, Uint8Array][] {
   const e = syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 32, role }, seed, folder);
   const enc = new TextEncoder();
   const st = e.safetensors instanceof Uint8Array ? e.safetensors : new Uint8Array(e.safetensors);
@@ -60,7 +73,11 @@ function exportFiles(role: 'generator' | 'prm', seed: number): [string, Uint8Arr
 }
 
 const allFiles = (seed = 1) =>
-  new Map([...exportFiles('generator', seed), ...exportFiles('prm', seed + 1)]);
+  new Map([
+    ...exportFiles('generator', seed),
+    ...exportFiles('prm', seed + 1),
+    ...exportFiles('revision', seed + 2),
+  ]);
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -82,11 +99,11 @@ describe('loadTinyMath over HTTP', () => {
     expect(first.backend).toBe('cpu');
     expect(first.notice).toBeNull();
     expect([...stores.keys()]).toEqual([MODEL_CACHE_NAME]);
-    expect(stores.get(MODEL_CACHE_NAME)!.size).toBe(6);
+    expect(stores.get(MODEL_CACHE_NAME)!.size).toBe(9);
     const finals = progress.filter((p) => p.loaded === p.total && p.total > 0);
     expect(new Set(finals.map((p) => p.file))).toEqual(
       new Set(
-        ['tinymath-gen', 'tinymath-prm'].flatMap((f) =>
+        ['tinymath-gen', 'tinymath-prm', 'tinymath-rev'].flatMap((f) =>
           ['config.json', 'tokenizer.json', 'model.safetensors'].map((x) => `${f}/${x}`),
         ),
       ),
@@ -104,7 +121,72 @@ describe('loadTinyMath over HTTP', () => {
     version.v = 2;
     log.length = 0;
     await loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' });
-    expect(log.filter((l) => l.startsWith('GET'))).toHaveLength(6);
+    expect(log.filter((l) => l.startsWith('GET'))).toHaveLength(9);
+  });
+
+  it('loads the revision model with the others, and routes revision prompts to it', async () => {
+    vi.stubGlobal('fetch', server(allFiles(), { v: 1 }).fetchImpl);
+    vi.stubGlobal('caches', undefined);
+    const tm = await loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' });
+    expect(tm.revision.id).toBe('tinymath-rev');
+    expect(tm.generator.revision).toBe(tm.revision);
+    const request = { maxTokens: 6, temperature: 1, topP: 1, seed: 4 };
+    const prompts = ['Q:1,+1\n', '1+1=3\nA:3\n-\nQ:1,+1\n'];
+    const got = await tm.generator.generate({ ...request, prompts });
+    const byRevision = await tm.revision.generate({ ...request, prompts });
+    const byGenerator = await tm.generator.generator.generate({ ...request, prompts });
+    expect(got.map((c) => c.text)).toEqual([byGenerator[0]!.text, byRevision[1]!.text]);
+    tm.dispose();
+  });
+
+  it('requires the revision model: a missing one names its file', async () => {
+    const files = allFiles();
+    files.delete('https://lab.test/models/tinymath-rev/config.json');
+    vi.stubGlobal('fetch', server(files, { v: 1 }).fetchImpl);
+    vi.stubGlobal('caches', undefined);
+    await expect(
+      loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' }),
+    ).rejects.toThrow(/^tinymath-rev\/config\.json: HTTP 404/);
+  });
+
+  it('names the folder of a swapped export (a generator where the revision model belongs)', async () => {
+    const files = new Map([
+      ...exportFiles('generator', 1),
+      ...exportFiles('prm', 2),
+      ...exportFiles('generator', 3, 'tinymath-rev'),
+    ]);
+    vi.stubGlobal('fetch', server(files, { v: 1 }).fetchImpl);
+    vi.stubGlobal('caches', undefined);
+    await expect(
+      loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' }),
+    ).rejects.toThrow(
+      /tinymath-rev\/config\.json: ttc_lab\.role is "generator", expected "revision"/,
+    );
+  });
+
+  it('reports the first error in the order generator, PRM, revision model', async () => {
+    const files = allFiles();
+    const cut = (url: string) => files.set(url, files.get(url)!.slice(0, 500));
+    cut('https://lab.test/models/tinymath-rev/model.safetensors');
+    vi.stubGlobal('fetch', server(files, { v: 1 }).fetchImpl);
+    const { storage, stores } = cacheStorage();
+    vi.stubGlobal('caches', storage);
+    await expect(
+      loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' }),
+    ).rejects.toThrow(/^tinymath-rev\/model\.safetensors: file is truncated/);
+    expect(
+      stores.get(MODEL_CACHE_NAME)?.has('https://lab.test/models/tinymath-rev/model.safetensors'),
+    ).toBe(false);
+    cut('https://lab.test/models/tinymath-prm/model.safetensors');
+    await expect(
+      loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' }),
+    ).rejects.toThrow(/^tinymath-prm\/model\.safetensors: file is truncated/);
+    // (Uncached: a cached generator would load while its server answers a HEAD with 404.)
+    vi.stubGlobal('caches', undefined);
+    files.delete('https://lab.test/models/tinymath-gen/config.json');
+    await expect(
+      loadTinyMath({ baseUrl: 'https://lab.test/models/', backend: 'cpu' }),
+    ).rejects.toThrow(/^tinymath-gen\/config\.json: HTTP 404/);
   });
 
   it('keeps working uncached when storage is full, and says so', async () => {
@@ -153,6 +235,7 @@ describe('loadTinyMath over HTTP', () => {
     expect(tm.backend).toBe('cpu');
     expect(tm.notice).toMatch(/WebGPU is not available/);
     expect(tm.generator.label).toMatch(/\(CPU\)$/);
+    expect(tm.revision.label).toMatch(/\(CPU\)$/);
     expect(tm.prm.kind).toBe('prm');
     tm.dispose();
   });

@@ -15,8 +15,13 @@ import {
   type TinyMathExport,
 } from './format';
 
-/** Bump the suffix when the cached representation or the text format changes (v2: revision
- * prompts close each attempt with a separator line); older caches are deleted. */
+/**
+ * Bump the suffix when the cached representation or the text format changes (v2: revision
+ * prompts close each attempt with a separator line); older caches are deleted. A new export
+ * folder needs no bump: files are cached by URL and revalidated by their validator, so
+ * tinymath-rev's files joined v3 beside the others, and new weights in any folder (the revision
+ * model's placeholder replaced) are downloaded again once the server's ETag changes.
+ */
 export const MODEL_CACHE_PREFIX = 'ttc-lab-models-';
 export const MODEL_CACHE_NAME = `${MODEL_CACHE_PREFIX}v3`;
 
@@ -173,13 +178,13 @@ async function fetchFile(
 /**
  * Download (or read from the cache), validate and cache one export folder.
  * @param baseUrl the folder that contains `name/` (e.g. `<app>/models/`)
- * @param name the export folder, `tinymath-gen` or `tinymath-prm`
+ * @param name the export folder: `tinymath-gen`, `tinymath-prm` or `tinymath-rev`
  * @param role the role its config.json must declare (any, if undefined)
  */
 export async function fetchExport(
   baseUrl: URL,
   name: string,
-  role: 'generator' | 'prm' | undefined,
+  role: TinyMathExport['config']['role'] | undefined,
   cache: ModelCache | null,
   onProgress?: (p: LoadProgress) => void,
   signal?: AbortSignal,

@@ -96,7 +96,7 @@ export interface SyntheticShape {
   nLayer: number;
   nHead: number;
   nPositions: number;
-  role?: 'generator' | 'prm';
+  role?: 'generator' | 'revision' | 'prm';
   /** A generator-confidence input (docs/model-format.md), as a PRM export may have. */
   confidence?: ConfidenceInput;
   /** Standard deviation of the matrices; larger values give larger, more peaked logits. */

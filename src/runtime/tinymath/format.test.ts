@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticExport, syntheticTensors } from './fixtures';
-import { parseExport, ModelFormatError, promptPositions } from './format';
+import {
+  earlierAttemptsEnd,
+  isRevisionPrompt,
+  parseExport,
+  ModelFormatError,
+  promptPositions,
+} from './format';
 import { encodeSafetensors, halfToFloat32, parseSafetensors } from './safetensors';
 
 const SHAPE = { nEmbd: 16, nLayer: 2, nHead: 2, nPositions: 32 };
@@ -138,6 +144,97 @@ describe('parseExport', () => {
     expect(promptPositions([...prompt])).toEqual([...range(320, 16), ...range(0, 11)]);
     // Earlier attempts too long to fit above 320 start lower, so every position is in the model.
     expect(promptPositions([...prompt], 330)).toEqual([...range(314, 16), ...range(0, 11)]);
+  });
+
+  it("reads a revision export: the generator's tensors and rules, no PRM tokens", () => {
+    const e = parseExport(
+      syntheticExport({ ...SHAPE, role: 'revision' }, 3, 'tinymath-rev'),
+      'revision',
+    );
+    expect(e.config.role).toBe('revision');
+    expect(e.prmTokens).toBeNull();
+    expect(e.config.confidence ?? null).toBeNull();
+    expect(e.weights.layers).toHaveLength(2);
+    // Without an expected role any of the three is accepted; an unknown role names the three.
+    expect(parseExport(syntheticExport({ ...SHAPE, role: 'revision' }, 3)).config.role).toBe(
+      'revision',
+    );
+    const files = syntheticExport({ ...SHAPE, role: 'revision' }, 3, 'tinymath-rev');
+    const cfg = JSON.parse(files.config) as { ttc_lab: { role: string } };
+    cfg.ttc_lab.role = 'reviser';
+    expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(
+      /tinymath-rev\/config\.json: ttc_lab\.role must be "generator", "revision" or "prm" \(got "reviser"\)/,
+    );
+  });
+
+  it('names the file for a swapped folder, either way round', () => {
+    // A generator export (or a PRM) where the revision model belongs...
+    expect(() => parseExport(syntheticExport(SHAPE, 1, 'tinymath-rev'), 'revision')).toThrow(
+      /tinymath-rev\/config\.json: ttc_lab\.role is "generator", expected "revision"/,
+    );
+    expect(() =>
+      parseExport(syntheticExport({ ...SHAPE, role: 'prm' }, 1, 'tinymath-rev'), 'revision'),
+    ).toThrow(/tinymath-rev\/config\.json: ttc_lab\.role is "prm", expected "revision"/);
+    // ...and the revision model where the generator or the PRM belongs.
+    const rev = (folder: string) => syntheticExport({ ...SHAPE, role: 'revision' }, 1, folder);
+    expect(() => parseExport(rev('tinymath-gen'), 'generator')).toThrow(
+      /tinymath-gen\/config\.json: ttc_lab\.role is "revision", expected "generator"/,
+    );
+    expect(() => parseExport(rev('tinymath-prm'), 'prm')).toThrow(
+      /tinymath-prm\/config\.json: ttc_lab\.role is "revision", expected "prm"/,
+    );
+    expect(() => parseExport(rev('tinymath-prm'), 'prm')).toThrow(ModelFormatError);
+  });
+
+  it('refuses a revision export with a PRM or confidence block, naming the file', () => {
+    const files = syntheticExport({ ...SHAPE, role: 'revision' }, 1, 'tinymath-rev');
+    for (const [key, value] of [
+      ['confidence', { after_layer: 1, floor: -12 }],
+      ['prm', { tag: '?', good: '+', bad: '-' }],
+    ] as const) {
+      const cfg = JSON.parse(files.config) as { ttc_lab: Record<string, unknown> };
+      cfg.ttc_lab[key] = value;
+      expect(() => parseExport({ ...files, config: JSON.stringify(cfg) }, 'revision')).toThrow(
+        new RegExp(`tinymath-rev/config\\.json: a revision export has no ttc_lab\\.${key} block`),
+      );
+    }
+  });
+
+  it('names the revision file and tensor for a truncated or incomplete revision export', () => {
+    const shape = { ...SHAPE, role: 'revision' as const };
+    const files = syntheticExport(shape, 1, 'tinymath-rev');
+    const bytes = files.safetensors as Uint8Array;
+    expect(() =>
+      parseExport({ ...files, safetensors: bytes.slice(0, bytes.byteLength - 10) }, 'revision'),
+    ).toThrow(
+      /tinymath-rev\/model\.safetensors: file is truncated: tensor "transformer\.h\.1\.mlp\.c_proj\.bias"/,
+    );
+    const tensors = syntheticTensors(shape, 1).filter((t) => t.name !== 'transformer.ln_f.bias');
+    expect(() =>
+      parseExport({ ...files, safetensors: encodeSafetensors(tensors) }, 'revision'),
+    ).toThrow(/tinymath-rev\/model\.safetensors: tensor "transformer\.ln_f\.bias" is missing/);
+  });
+
+  it('tells a revision prompt from a plain one exactly where the positions do', () => {
+    const cases: [string, number][] = [
+      ['Q:5,-3\n', 0],
+      ['Q:5,-3\n5-3=2\nA:2\n', 0],
+      // A step that starts with a minus sign, or a "-" inside a line, closes nothing.
+      ['-5+1=-4\nQ:5,-3\n', 0],
+      ['Q:5,-\n', 0],
+      // Not closed by a newline yet.
+      ['A:2\n-', 0],
+      ['-\nQ:5,-3\n', 2],
+      ['A:2\n-\nQ:5,-3\n', 6],
+      ['-5+1=-4\n-\nA:2\n-\nQ:5,-3\n5-3=', 16],
+    ];
+    for (const [prompt, end] of cases) {
+      const pieces = [...prompt];
+      expect(earlierAttemptsEnd(pieces), JSON.stringify(prompt)).toBe(end);
+      expect(isRevisionPrompt(pieces), JSON.stringify(prompt)).toBe(end > 0);
+      // The question counts from 0 exactly where the earlier attempts end.
+      expect(promptPositions(pieces).indexOf(0)).toBe(end);
+    }
   });
 
   it('says which character is outside the vocabulary', () => {

@@ -22,6 +22,31 @@ const SEPARATOR_LINE = '-';
 export const EARLIER_ATTEMPTS_POSITION = 320;
 
 /**
+ * Where a prompt's earlier attempts end: the index just past the last separator line (a `-`
+ * line that closes an earlier attempt, at the start of the prompt or of a line, followed by a
+ * newline), or 0 for a plain prompt. `pieces` is one string per token (for TinyMath's character
+ * tokenizer, the prompt's characters). promptPositions counts the question from here, and the
+ * bundle's generator sends exactly the prompts with a non-zero end to the revision model.
+ */
+export function earlierAttemptsEnd(pieces: readonly string[]): number {
+  let last = 0;
+  for (let i = 0; i + 1 < pieces.length; i++) {
+    if (
+      pieces[i] === SEPARATOR_LINE &&
+      pieces[i + 1] === '\n' &&
+      (i === 0 || pieces[i - 1] === '\n')
+    )
+      last = i + 2;
+  }
+  return last;
+}
+
+/** Whether a prompt holds an earlier attempt (a revision prompt): earlierAttemptsEnd > 0. */
+export function isRevisionPrompt(pieces: readonly string[]): boolean {
+  return earlierAttemptsEnd(pieces) > 0;
+}
+
+/**
  * Position ids of a prompt, given as one string per token (docs/model-format.md, "Positions";
  * training/tinymath/data.py `prompt_positions` is the same rule). A plain prompt counts 0, 1,
  * 2, ... In a revision prompt (earlier attempts, each closed by a separator line, then the
@@ -32,15 +57,7 @@ export const EARLIER_ATTEMPTS_POSITION = 320;
  * position.
  */
 export function promptPositions(pieces: readonly string[], nPositions = 1024): number[] {
-  let last = 0;
-  for (let i = 0; i + 1 < pieces.length; i++) {
-    if (
-      pieces[i] === SEPARATOR_LINE &&
-      pieces[i + 1] === '\n' &&
-      (i === 0 || pieces[i - 1] === '\n')
-    )
-      last = i + 2;
-  }
+  const last = earlierAttemptsEnd(pieces);
   const base = Math.min(EARLIER_ATTEMPTS_POSITION, nPositions - last);
   return pieces.map((_, i) => (i < last ? base + i : i - last));
 }
@@ -102,7 +119,7 @@ export interface TinyMathExport {
   tokenizer: CharTokenizer;
   weights: TinyMathWeights;
   eosTokenId: number;
-  /** Present when `config.role` is `prm`. */
+  /** Present when `config.role` is `prm` (null for a generator or a revision model). */
   prmTokens: PrmTokens | null;
 }
 
@@ -233,9 +250,9 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     );
   }
   const role = ttc['role'];
-  if (role !== 'generator' && role !== 'prm') {
+  if (role !== 'generator' && role !== 'prm' && role !== 'revision') {
     throw new ModelFormatError(
-      `${file}: ttc_lab.role must be "generator" or "prm" (got ${JSON.stringify(role)})`,
+      `${file}: ttc_lab.role must be "generator", "revision" or "prm" (got ${JSON.stringify(role)})`,
     );
   }
   const eps = c['layer_norm_epsilon'] ?? 1e-5;
@@ -261,6 +278,17 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     parameters: typeof stated === 'number' && stated > 0 ? stated : countParameters(shape),
   };
   const conf = ttc['confidence'];
+  if (role === 'revision') {
+    // A revision model is a generator of revision prompts: the generator's tensors and shape
+    // rules, and nothing of the PRM's (its kernels are the generator's, webgpu.ts).
+    for (const key of ['prm', 'confidence'] as const) {
+      const v = ttc[key];
+      if (v !== undefined && v !== null)
+        throw new ModelFormatError(
+          `${file}: a revision export has no ttc_lab.${key} block (got ${JSON.stringify(v)}); it must be null or absent`,
+        );
+    }
+  }
   if (conf !== undefined && conf !== null) {
     const o = asObject(conf, `${file} (ttc_lab.confidence)`);
     const afterLayer = o['after_layer'];

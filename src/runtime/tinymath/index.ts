@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 /**
- * The TinyMath runtime's public API: load the embedded generator and PRM, on WebGPU where a
- * real adapter exists and on the CPU otherwise.
+ * The TinyMath runtime's public API: load the embedded generator, revision model and PRM, on
+ * WebGPU where a real adapter exists and on the CPU otherwise. `generator` is one LanguageModel
+ * that sends revision prompts (those holding an earlier attempt) to the revision model.
  *
  * Browser (page or Web Worker):
  *   const tm = await loadTinyMath({ baseUrl: new URL('models/', location.href), onProgress });
@@ -9,13 +10,14 @@
  * Node:
  *   const tm = await loadTinyMathFromDir('public/models');
  */
-import type { LanguageModel, Verifier } from '../../engine/types';
+import type { Verifier } from '../../engine/types';
 import { ModelCache, fetchExport, type LoadProgress } from './fetch';
-import { parseExport, type TinyMathExport } from './format';
+import { ModelFormatError, parseExport, type TinyMathExport } from './format';
 import { TinyMathModel } from './model';
 import { readExportDir } from './node-files';
 import { TinyMathPrm } from './prm';
-import { TinyMathRuntime, type BackendPreference } from './runtime';
+import { RoutedGenerator } from './router';
+import { TinyMathRuntime, type BackendPreference, type TinyMathExports } from './runtime';
 
 export type { LoadProgress } from './fetch';
 export { MODEL_CACHE_NAME } from './fetch';
@@ -24,13 +26,27 @@ export { BackendLostError } from './backend';
 export type { BackendPreference } from './runtime';
 export { TinyMathModel } from './model';
 export { TinyMathPrm } from './prm';
+export { RoutedGenerator, routesToRevision } from './router';
+export type { TinyMathExports } from './runtime';
+export { TINYMATH_MODELS, TINYMATH_MODEL_ROLES } from './names';
 
 /** Export folder names under `baseUrl` (or the directory given to loadTinyMathFromDir). */
 export const GENERATOR_FOLDER = 'tinymath-gen';
 export const PRM_FOLDER = 'tinymath-prm';
+export const REVISION_FOLDER = 'tinymath-rev';
+
+/** Every folder a load reads, in the order its errors are reported. */
+export const MODEL_FOLDERS = [GENERATOR_FOLDER, PRM_FOLDER, REVISION_FOLDER] as const;
 
 export interface TinyMathBundle {
-  generator: LanguageModel;
+  /**
+   * The LanguageModel the engine sees: plain prompts go to the generator, prompts that hold an
+   * earlier attempt to the revision model (router.ts). Its `generator` and `revision` are the
+   * two models alone.
+   */
+  generator: RoutedGenerator;
+  /** The revision model alone (the same object as `generator.revision`). */
+  revision: TinyMathModel;
   prm: Verifier;
   /** The backend in use now; it becomes 'cpu' if the GPU fails later. */
   readonly backend: 'cpu' | 'webgpu';
@@ -53,7 +69,7 @@ export interface TinyMathOptions {
 }
 
 export interface LoadTinyMathOptions extends TinyMathOptions {
-  /** The folder containing `tinymath-gen/` and `tinymath-prm/` (e.g. `new URL('models/', location.href)`). */
+  /** The folder containing `tinymath-gen/`, `tinymath-prm/` and `tinymath-rev/` (e.g. `new URL('models/', location.href)`). */
   baseUrl: string | URL;
 }
 
@@ -61,19 +77,32 @@ function defaultGpu(): GPU | undefined {
   return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
 }
 
+/**
+ * Memory for revision prompts kept between calls (prefixCache.ts). Each round of a revision chain
+ * adds an attempt before the question, so a revision prompt rarely begins with an earlier one:
+ * a quarter of the generator's budget.
+ */
+const REVISION_CACHE_BYTES = 4 * 2 ** 20;
+
 class Bundle implements TinyMathBundle {
-  readonly generator: TinyMathModel;
+  readonly generator: RoutedGenerator;
+  readonly revision: TinyMathModel;
   readonly prm: TinyMathPrm;
   private readonly loadNotice: string | null;
 
   constructor(
     private readonly runtime: TinyMathRuntime,
-    generator: TinyMathExport,
-    prm: TinyMathExport,
+    exports: TinyMathExports,
     storageNotice: string | null,
   ) {
-    this.generator = new TinyMathModel(generator, runtime);
-    this.prm = new TinyMathPrm(prm, runtime);
+    this.revision = new TinyMathModel(exports.revision, runtime, {
+      cacheBytes: REVISION_CACHE_BYTES,
+    });
+    this.generator = new RoutedGenerator(
+      new TinyMathModel(exports.generator, runtime),
+      this.revision,
+    );
+    this.prm = new TinyMathPrm(exports.prm, runtime);
     this.loadNotice = storageNotice;
   }
 
@@ -92,40 +121,53 @@ class Bundle implements TinyMathBundle {
 }
 
 /**
- * Build a bundle from two parsed exports (any source).
+ * Build a bundle from the three parsed exports (any source).
+ * @param exports the generator, the PRM and the revision model; each must have its role
  * @param options backend preference, GPU entry point and notice listener
+ * @throws ModelFormatError naming the config.json of an export given in another's place
  */
 export async function createTinyMath(
-  generator: TinyMathExport,
-  prm: TinyMathExport,
+  exports: TinyMathExports,
   options: TinyMathOptions = {},
   storageNotice: string | null = null,
 ): Promise<TinyMathBundle> {
+  for (const role of ['generator', 'prm', 'revision'] as const) {
+    const e = exports[role];
+    if (e.config.role !== role)
+      throw new ModelFormatError(
+        `${e.name}/config.json: ttc_lab.role is "${e.config.role}", expected "${role}"`,
+      );
+  }
   const runtime = await TinyMathRuntime.create(
-    generator,
-    prm,
+    exports,
     options.backend ?? 'auto',
     options.gpu ?? defaultGpu(),
   );
   if (options.onNotice) runtime.onNotice(options.onNotice);
-  return new Bundle(runtime, generator, prm, storageNotice);
+  return new Bundle(runtime, exports, storageNotice);
 }
 
 /**
- * Wait for both loads (they run at once). If either fails, throw the first one's error in
- * argument order (the generator's), not in time order, so the message never depends on timing.
+ * Wait for the three loads (they run at once). If any fails, throw the first one's error in the
+ * fixed order generator, PRM, revision model, not in time order, so the message never depends
+ * on timing.
  */
-async function bothOrFirstError<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
+async function allOrFirstError(
+  generator: Promise<TinyMathExport>,
+  prm: Promise<TinyMathExport>,
+  revision: Promise<TinyMathExport>,
+): Promise<TinyMathExports> {
+  const settled = await Promise.allSettled([generator, prm, revision]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const [g, p, r] = settled.map((s) => (s as PromiseFulfilledResult<TinyMathExport>).value);
+  return { generator: g!, prm: p!, revision: r! };
 }
 
 /**
- * Load the generator and the PRM over HTTP, from the network or the versioned Cache API copy.
- * Works in a page and in a Web Worker.
- * @throws ModelFormatError naming the file (and tensor) for a missing, truncated or malformed export
+ * Load the generator, the PRM and the revision model over HTTP, from the network or the
+ * versioned Cache API copy. Works in a page and in a Web Worker. All three are required.
+ * @throws ModelFormatError naming the file (and tensor) for a missing, truncated or malformed
+ *   export, or one in another's folder
  */
 export async function loadTinyMath(options: LoadTinyMathOptions): Promise<TinyMathBundle> {
   const base = new URL(
@@ -134,16 +176,21 @@ export async function loadTinyMath(options: LoadTinyMathOptions): Promise<TinyMa
   );
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const cache = await ModelCache.open();
-  const [generator, prm] = await bothOrFirstError(
-    fetchExport(base, GENERATOR_FOLDER, 'generator', cache, options.onProgress, options.signal),
-    fetchExport(base, PRM_FOLDER, 'prm', cache, options.onProgress, options.signal),
+  const fetchOne = (folder: string, role: 'generator' | 'prm' | 'revision') =>
+    fetchExport(base, folder, role, cache, options.onProgress, options.signal);
+  const exports = await allOrFirstError(
+    fetchOne(GENERATOR_FOLDER, 'generator'),
+    fetchOne(PRM_FOLDER, 'prm'),
+    fetchOne(REVISION_FOLDER, 'revision'),
   );
-  return createTinyMath(generator, prm, options, cache?.notice ?? null);
+  return createTinyMath(exports, options, cache?.notice ?? null);
 }
 
 /**
- * Load the generator and the PRM from disk (Node only: command line, tests, benchmark).
- * @param dir the folder containing `tinymath-gen/` and `tinymath-prm/` (e.g. `public/models`)
+ * Load the generator, the PRM and the revision model from disk (Node only: command line, tests,
+ * benchmark). All three are required.
+ * @param dir the folder containing `tinymath-gen/`, `tinymath-prm/` and `tinymath-rev/` (e.g.
+ *   `public/models`)
  * @param options as for loadTinyMath; with `backend: 'webgpu'` and no `gpu`, Dawn (the `webgpu`
  *   package) is loaded; `auto` without `gpu` uses the CPU
  */
@@ -152,15 +199,16 @@ export async function loadTinyMathFromDir(
   options: TinyMathOptions = {},
 ): Promise<TinyMathBundle> {
   const join = (name: string): string => `${dir.replace(/\/+$/, '')}/${name}`;
-  const [generator, prm] = await bothOrFirstError(
-    readExportDir(join(GENERATOR_FOLDER), options.onProgress).then((f) =>
-      parseExport(f, 'generator'),
-    ),
-    readExportDir(join(PRM_FOLDER), options.onProgress).then((f) => parseExport(f, 'prm')),
+  const readOne = (folder: string, role: 'generator' | 'prm' | 'revision') =>
+    readExportDir(join(folder), options.onProgress).then((f) => parseExport(f, role));
+  const exports = await allOrFirstError(
+    readOne(GENERATOR_FOLDER, 'generator'),
+    readOne(PRM_FOLDER, 'prm'),
+    readOne(REVISION_FOLDER, 'revision'),
   );
   let gpu = options.gpu;
   if (!gpu && options.backend === 'webgpu') gpu = await dawnGpu();
-  return createTinyMath(generator, prm, { ...options, gpu });
+  return createTinyMath(exports, { ...options, gpu });
 }
 
 /**

@@ -17,9 +17,12 @@ import { promptPositions, type TinyMathExport } from './format';
 import { PrefixCache } from './prefixCache';
 import { findStop, logSumExp, sampleToken } from './sampling';
 
+/** Which of the runtime's models a backend serves (config.json's `ttc_lab.role`). */
+export type ModelRole = 'generator' | 'revision' | 'prm';
+
 /** Where a model gets its backend; the runtime swaps it to the CPU after a GPU failure. */
 export interface BackendSource {
-  backend(role: 'generator' | 'prm'): DecoderBackend;
+  backend(role: ModelRole): DecoderBackend;
   /** Called with any error a backend threw; returns the error the caller should see. */
   failed(error: unknown): unknown;
 }
@@ -66,11 +69,13 @@ interface RowState {
 export class TinyMathModel implements LanguageModel {
   readonly id: string;
   readonly parameterCount: number;
+  /** The backend it asks its source for: the export's role (a generator or a revision model). */
+  readonly role: 'generator' | 'revision';
   /** Prompts of earlier calls, prefilled (prefixCache.ts). */
   readonly cache: PrefixCache;
 
   /**
-   * @param model the parsed generator export
+   * @param model the parsed generator export (or revision model: the same kind of model)
    * @param source gives the current backend (CPU or WebGPU) at each call
    */
   constructor(
@@ -81,15 +86,21 @@ export class TinyMathModel implements LanguageModel {
     this.cache = new PrefixCache(options.cacheBytes ?? GENERATOR_CACHE_BYTES);
     this.id = model.name;
     this.parameterCount = model.config.parameters;
+    if (model.config.role === 'prm')
+      throw new Error(
+        `${model.name}/config.json: a PRM export cannot generate (ttc_lab.role is "prm")`,
+      );
+    this.role = model.config.role;
   }
 
   /** The backend in use right now ("cpu" or "webgpu"). */
   get backendName(): 'cpu' | 'webgpu' {
-    return this.source.backend('generator').name;
+    return this.source.backend(this.role).name;
   }
 
   get label(): string {
-    return `TinyMath ${formatParameterCount(this.parameterCount)} (${backendLabel(this.backendName)})`;
+    const what = this.role === 'revision' ? 'TinyMath revision model' : 'TinyMath';
+    return `${what} ${formatParameterCount(this.parameterCount)} (${backendLabel(this.backendName)})`;
   }
 
   get capabilities(): ModelCapabilities {
@@ -113,7 +124,22 @@ export class TinyMathModel implements LanguageModel {
    *   outside the vocabulary; a BackendLostError-derived error if the GPU failed mid-run
    */
   async generate(request: GenerateRequest): Promise<Completion[]> {
+    return this.generateAt(
+      request,
+      request.prompts.map((_, i) => i),
+    );
+  }
+
+  /**
+   * generate() for prompts that sit at other indices of a larger request (router.ts sends part
+   * of a batch here and part to another model): completion i samples from
+   * `deriveSeed(seed, indices[i])`, exactly as it would at that index of a whole-batch call, and
+   * errors name the prompt by that index.
+   */
+  async generateAt(request: GenerateRequest, indices: readonly number[]): Promise<Completion[]> {
     const { prompts, maxTokens, temperature, topP } = request;
+    if (indices.length !== prompts.length)
+      throw new Error(`TinyMath: ${prompts.length} prompts but ${indices.length} indices`);
     const stops = (request.stop ?? []).filter((s) => s.length > 0);
     if (stops.length > MAX_STOP_STRINGS)
       throw new Error(
@@ -124,7 +150,8 @@ export class TinyMathModel implements LanguageModel {
     if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
     if (!(topP > 0 && topP <= 1)) throw new Error(`topP must be in (0, 1] (got ${topP})`);
     const P = this.model.config.nPositions;
-    const encoded = prompts.map((p, i) => {
+    const encoded = prompts.map((p, k) => {
+      const i = indices[k]!;
       const ids = this.model.tokenizer.encode(p, `prompt ${i}`);
       if (ids.length === 0)
         throw new Error(`prompt ${i} is empty; TinyMath needs at least one token to start from`);
@@ -136,13 +163,13 @@ export class TinyMathModel implements LanguageModel {
       return ids;
     });
     const results = new Array<Completion>(prompts.length);
-    const backend = this.source.backend('generator');
+    const backend = this.source.backend(this.role);
     const longest = Math.min(P, Math.max(0, ...encoded.map((e) => e.length)) + maxTokens);
     const chunk = Math.max(1, Math.min(this.capabilities.maxBatch, backend.maxBatchSize(longest)));
     try {
       for (let start = 0; start < encoded.length; start += chunk) {
         const end = Math.min(encoded.length, start + chunk);
-        await this.runChunk(backend, request, stops, encoded, start, end, results);
+        await this.runChunk(backend, request, stops, encoded, indices, start, end, results);
       }
     } catch (e) {
       throw this.source.failed(e);
@@ -155,6 +182,7 @@ export class TinyMathModel implements LanguageModel {
     request: GenerateRequest,
     stops: readonly string[],
     encoded: readonly number[][],
+    indices: readonly number[],
     start: number,
     end: number,
     results: Completion[],
@@ -169,7 +197,7 @@ export class TinyMathModel implements LanguageModel {
       generated: 0,
       logprobs: [],
       finish: null,
-      rng: new Rng(deriveSeed(request.seed, start + r)),
+      rng: new Rng(deriveSeed(request.seed, indices[start + r]!)),
     }));
     const finishAll = (reason: FinishReason): void => {
       for (const s of rows) s.finish ??= reason;

@@ -5,7 +5,10 @@
  *
  * Query parameters:
  *   models   comma-separated export folder URLs (each with config.json, tokenizer.json,
- *            model.safetensors and golden.json); default `models/tinymath-gen/,models/tinymath-prm/`
+ *            model.safetensors and golden.json); default
+ *            `models/tinymath-gen/,models/tinymath-prm/,models/tinymath-rev/`. A revision model
+ *            listed after a generator of its shape runs on that generator's kernels, as in the
+ *            runtime, and is checked on a revision prompt too.
  *   inputs   golden inputs per export (default 1; SwiftShader is slow)
  *   adapter  `any` (default) or `hardware`: with `any`, a software adapter is used (forced WebGPU)
  *
@@ -19,7 +22,8 @@ import type { Golden } from './node-files';
 import { TinyMathModel } from './model';
 import { isSoftwareAdapter, requestTinyMathDevice } from './runtime';
 import { WORKGROUP } from './kernels';
-import { preferredDecode, WebGpuBackend } from './webgpu';
+import { isRevisionPrompt } from './format';
+import { kernelShapeKey, preferredDecode, WebGpuBackend } from './webgpu';
 
 export interface ParityCase {
   name: string;
@@ -47,7 +51,9 @@ declare global {
 
 async function run(): Promise<ParityReport> {
   const params = new URLSearchParams(location.search);
-  const folders = (params.get('models') ?? 'models/tinymath-gen/,models/tinymath-prm/')
+  const folders = (
+    params.get('models') ?? 'models/tinymath-gen/,models/tinymath-prm/,models/tinymath-rev/'
+  )
     .split(',')
     .filter(Boolean);
   const inputs = Number(params.get('inputs') ?? 1);
@@ -60,6 +66,8 @@ async function run(): Promise<ParityReport> {
     throw new Error('only a software adapter is available');
   const device = await requestTinyMathDevice(adapter);
   const cases: ParityCase[] = [];
+  /** Generators checked so far, by kernel shape: a revision model of that shape shares them. */
+  const generators = new Map<string, { name: string; backend: WebGpuBackend }>();
   try {
     for (const folder of folders) {
       const url = new URL(folder.endsWith('/') ? folder : `${folder}/`, location.href);
@@ -68,26 +76,36 @@ async function run(): Promise<ParityReport> {
       const goldenResponse = await fetch(new URL('golden.json', url));
       if (!goldenResponse.ok) throw new Error(`${name}/golden.json: HTTP ${goldenResponse.status}`);
       const golden = (await goldenResponse.json()) as Golden;
-      // The decode the runtime would use on this adapter.
-      const backend = await WebGpuBackend.create(
-        device,
-        model.config,
-        model.weights,
-        preferredDecode(model.config, software),
-      );
+      // The decode the runtime would use on this adapter (TinyMathRuntime.create).
+      const base =
+        model.config.role === 'revision' ? generators.get(kernelShapeKey(model.config)) : undefined;
+      const backend = base
+        ? await WebGpuBackend.sharing(base.backend, model.config, model.weights)
+        : await WebGpuBackend.create(
+            device,
+            model.config,
+            model.weights,
+            preferredDecode(model.config, software),
+          );
+      const chosen = golden.inputs.slice(0, inputs);
+      const revisionInput = golden.inputs.find((i) => isRevisionPrompt([...i.text]));
+      if (model.config.role === 'revision' && revisionInput && !chosen.includes(revisionInput))
+        chosen.push(revisionInput);
       let worst = 0;
       let positions = 0;
-      for (const input of golden.inputs.slice(0, inputs)) {
+      for (const input of chosen) {
         worst = Math.max(
           worst,
           await goldenMaxDiff(backend, input.ids, input.positions, input.logits.flat()),
         );
         positions += input.ids.length;
       }
-      backend.dispose();
+      if (model.config.role === 'generator')
+        generators.set(kernelShapeKey(model.config), { name, backend });
+      else backend.dispose();
       const tolerance = Math.min(1e-3, golden.tolerance);
       cases.push({
-        name: `${name} vs golden.json`,
+        name: `${name} vs golden.json${base ? ` (on ${base.name}'s kernels)` : ''}`,
         maxAbsDiff: worst,
         tolerance,
         ok: worst <= tolerance,
@@ -164,6 +182,7 @@ async function run(): Promise<ParityReport> {
       });
     }
   } finally {
+    for (const g of generators.values()) g.backend.dispose();
     device.destroy();
   }
   const info = adapter.info;

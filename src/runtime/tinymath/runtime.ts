@@ -1,15 +1,16 @@
 /// <reference types="@webgpu/types" />
 /**
- * Choosing a backend and falling back to the CPU. One runtime serves the generator and the PRM;
- * after any GPU failure (no adapter, device lost, out of memory) both switch to the CPU path
- * for good, a notice explains why, and the run that hit the failure rejects so the app can
- * restart it.
+ * Choosing a backend and falling back to the CPU. One runtime serves the generator, the revision
+ * model and the PRM; after any GPU failure (no adapter, device lost, out of memory) all three
+ * switch to the CPU path for good, a notice explains why, and the run that hit the failure
+ * rejects so the app can restart it.
  */
 import { BackendLostError, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import type { TinyMathExport } from './format';
-import type { BackendSource } from './model';
-import { preferredDecode, WebGpuBackend } from './webgpu';
+import type { WasmLinear } from './linearWasm';
+import type { BackendSource, ModelRole } from './model';
+import { kernelShapeKey, preferredDecode, WebGpuBackend } from './webgpu';
 
 export type BackendPreference = 'auto' | 'cpu' | 'webgpu';
 
@@ -80,25 +81,34 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The runtime's three models, in the order errors are reported (generator, PRM, revision). */
+export interface TinyMathExports {
+  generator: TinyMathExport;
+  prm: TinyMathExport;
+  revision: TinyMathExport;
+}
+
+type Backends = Record<ModelRole, DecoderBackend>;
+
+/** The roles, in a fixed order (loading, disposal and the fall-back go through them so). */
+const ROLES: readonly ModelRole[] = ['generator', 'prm', 'revision'];
+
 export class TinyMathRuntime implements BackendSource {
-  private generatorBackend: DecoderBackend;
-  private prmBackend: DecoderBackend;
+  private backends: Backends;
   private device: GPUDevice | null;
   private listeners = new Set<(notice: string) => void>();
   notice: string | null;
   private disposed = false;
 
   private constructor(
-    private readonly generatorExport: TinyMathExport,
-    private readonly prmExport: TinyMathExport,
-    backends: { generator: DecoderBackend; prm: DecoderBackend },
+    private readonly exports: TinyMathExports,
+    backends: Backends,
     device: GPUDevice | null,
     notice: string | null,
     /** Held so that the GPU entry point outlives the device (Dawn in Node crashes otherwise). */
     private gpu: GPU | null = null,
   ) {
-    this.generatorBackend = backends.generator;
-    this.prmBackend = backends.prm;
+    this.backends = backends;
     this.device = device;
     this.notice = notice;
     if (device) {
@@ -110,45 +120,57 @@ export class TinyMathRuntime implements BackendSource {
   }
 
   /**
-   * Build the backends for both models.
+   * A CPU backend per model (each holds its model's weights by reference). The generator and the
+   * revision model never run batches at once (the router runs one part of a call, then the
+   * other), so they share their released WebAssembly instances: one instance's memory for both.
+   */
+  private static cpuBackends(exports: TinyMathExports): Backends {
+    const idle: WasmLinear[] = [];
+    const cpu = (e: TinyMathExport, shared?: WasmLinear[]): DecoderBackend =>
+      new CpuBackend(e.config, e.weights, shared ? { idle: shared } : {});
+    return {
+      generator: cpu(exports.generator, idle),
+      prm: cpu(exports.prm),
+      revision: cpu(exports.revision, idle),
+    };
+  }
+
+  /**
+   * Build the backends for the three models. On WebGPU the revision model runs the generator's
+   * compiled kernels over its own weight buffer when their shapes agree (they do for the
+   * shipped exports), and compiles its own otherwise.
    * @param preference `auto` takes WebGPU only on a hardware adapter; `webgpu` takes any adapter;
-   *   both fall back to the CPU (with a notice) when WebGPU cannot start
+   *   all fall back to the CPU (with a notice) when WebGPU cannot start
    * @param gpu `navigator.gpu` or Dawn's GPU object; undefined means none
    */
   static async create(
-    generator: TinyMathExport,
-    prm: TinyMathExport,
+    exports: TinyMathExports,
     preference: BackendPreference,
     gpu: GPU | undefined,
   ): Promise<TinyMathRuntime> {
-    const cpu = (): { generator: DecoderBackend; prm: DecoderBackend } => ({
-      generator: new CpuBackend(generator.config, generator.weights),
-      prm: new CpuBackend(prm.config, prm.weights),
-    });
     const choice = await chooseAdapter(preference, gpu);
-    if (!choice.adapter) return new TinyMathRuntime(generator, prm, cpu(), null, choice.notice);
+    if (!choice.adapter)
+      return new TinyMathRuntime(
+        exports,
+        TinyMathRuntime.cpuBackends(exports),
+        null,
+        choice.notice,
+      );
     let device: GPUDevice | null = null;
     try {
       device = await requestTinyMathDevice(choice.adapter);
       const software = isSoftwareAdapter(choice.adapter);
-      const [g, p] = await Promise.all([
-        WebGpuBackend.create(
-          device,
-          generator.config,
-          generator.weights,
-          preferredDecode(generator.config, software),
-        ),
-        WebGpuBackend.create(
-          device,
-          prm.config,
-          prm.weights,
-          preferredDecode(prm.config, software),
-        ),
-      ]);
+      const { generator, prm, revision } = exports;
+      const own = (e: TinyMathExport): Promise<WebGpuBackend> =>
+        WebGpuBackend.create(device!, e.config, e.weights, preferredDecode(e.config, software));
+      const [g, p] = await Promise.all([own(generator), own(prm)]);
+      const r =
+        kernelShapeKey(revision.config) === kernelShapeKey(generator.config)
+          ? await WebGpuBackend.sharing(g, revision.config, revision.weights)
+          : await own(revision);
       return new TinyMathRuntime(
-        generator,
-        prm,
-        { generator: g, prm: p },
+        exports,
+        { generator: g, prm: p, revision: r },
         device,
         null,
         gpu ?? null,
@@ -156,9 +178,8 @@ export class TinyMathRuntime implements BackendSource {
     } catch (e) {
       device?.destroy();
       return new TinyMathRuntime(
-        generator,
-        prm,
-        cpu(),
+        exports,
+        TinyMathRuntime.cpuBackends(exports),
         null,
         `WebGPU could not start (${messageOf(e)}); TinyMath runs on the CPU.`,
       );
@@ -171,12 +192,12 @@ export class TinyMathRuntime implements BackendSource {
   }
 
   get backendName(): 'cpu' | 'webgpu' {
-    return this.generatorBackend.name;
+    return this.backends.generator.name;
   }
 
-  backend(role: 'generator' | 'prm'): DecoderBackend {
+  backend(role: ModelRole): DecoderBackend {
     if (this.disposed) throw new Error('TinyMath was disposed');
-    return role === 'generator' ? this.generatorBackend : this.prmBackend;
+    return this.backends[role];
   }
 
   failed(error: unknown): unknown {
@@ -194,18 +215,15 @@ export class TinyMathRuntime implements BackendSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Switch both models to the CPU path (idempotent). */
+  /** Switch every model to the CPU path (idempotent). */
   fallBackToCpu(reason: string): void {
-    if (this.disposed || this.generatorBackend.name === 'cpu') return;
-    for (const b of [this.generatorBackend, this.prmBackend])
+    if (this.disposed || this.backends.generator.name === 'cpu') return;
+    for (const role of ROLES) {
+      const b = this.backends[role];
       if (b instanceof WebGpuBackend) b.markLost(reason);
-    this.generatorBackend.dispose();
-    this.prmBackend.dispose();
-    this.generatorBackend = new CpuBackend(
-      this.generatorExport.config,
-      this.generatorExport.weights,
-    );
-    this.prmBackend = new CpuBackend(this.prmExport.config, this.prmExport.weights);
+    }
+    for (const role of ROLES) this.backends[role].dispose();
+    this.backends = TinyMathRuntime.cpuBackends(this.exports);
     const device = this.device;
     this.device = null;
     device?.destroy();
@@ -216,8 +234,7 @@ export class TinyMathRuntime implements BackendSource {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.generatorBackend.dispose();
-    this.prmBackend.dispose();
+    for (const role of ROLES) this.backends[role].dispose();
     this.device?.destroy();
     this.device = null;
     this.gpu = null;

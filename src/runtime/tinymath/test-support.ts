@@ -16,7 +16,7 @@ export interface ExportDir {
   /** e.g. `public/models/tinymath-gen` (or an absolute path from TTC_TINYMATH_EXPORTS). */
   label: string;
   dir: string;
-  role: 'generator' | 'prm' | 'unknown';
+  role: 'generator' | 'revision' | 'prm' | 'unknown';
 }
 
 function roleOf(dir: string): ExportDir['role'] {
@@ -25,7 +25,7 @@ function roleOf(dir: string): ExportDir['role'] {
       ttc_lab?: { role?: string };
     };
     const r = cfg.ttc_lab?.role;
-    return r === 'generator' || r === 'prm' ? r : 'unknown';
+    return r === 'generator' || r === 'revision' || r === 'prm' ? r : 'unknown';
   } catch {
     return 'unknown';
   }

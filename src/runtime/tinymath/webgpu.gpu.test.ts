@@ -3,26 +3,29 @@
  * WebGPU parity and fallback, through Dawn in Node (SwiftShader here). Run with `npm run test:gpu`;
  * under the plain unit-test run these are skipped (they need the Vulkan environment).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendLostError, type BatchHandle, type DecoderBackend } from './backend';
 import { CpuBackend } from './cpu';
 import {
   contiguousFrom,
   fixedSource,
+  goldenMaxDiff,
   hostSampled,
   syntheticConfidencePrm,
   syntheticExport,
 } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
-import { dawnGpu } from './index';
+import { GENERATOR_FOLDER, REVISION_FOLDER, dawnGpu } from './index';
 import { TinyMathModel } from './model';
 import { TinyMathPrm } from './prm';
 import { makeArithProblem } from '../../tasks/arith';
 import { readExportDir, readGolden } from './node-files';
 import { TinyMathRuntime, chooseAdapter } from './runtime';
-import { requireExportDirs } from './test-support';
+import { EXPORT_PARENTS, REPO_ROOT, requireExportDirs } from './test-support';
 import { scoreTile } from './kernels';
-import { preferredDecode, WebGpuBackend, type DecodeMode } from './webgpu';
+import { packWeights, preferredDecode, WebGpuBackend, type DecodeMode } from './webgpu';
 
 const enabled = process.env['TTC_GPU_TESTS'] === '1';
 
@@ -110,6 +113,59 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
           batch.release();
         }
         backend.dispose();
+      });
+    }
+  });
+
+  // The runtime runs the revision model on the generator's compiled kernels (sharing): check
+  // that path against the revision model's own golden logits, wherever both exports exist.
+  describe("the revision model on the generator's kernels (golden logits)", () => {
+    for (const parent of EXPORT_PARENTS) {
+      const root = join(REPO_ROOT, parent);
+      const gen = join(root, GENERATOR_FOLDER);
+      const rev = join(root, REVISION_FOLDER);
+      if (!existsSync(join(gen, 'model.safetensors'))) continue;
+      if (!existsSync(join(rev, 'golden.json'))) {
+        it.skip(`${parent}: no ${REVISION_FOLDER}/ export there, so its revision model is not checked`, () => {});
+        continue;
+      }
+      it(`${parent}/${REVISION_FOLDER}: prefill and decode on shared kernels within tolerance`, async () => {
+        const g = parseExport(await readExportDir(gen), 'generator');
+        const r = parseExport(await readExportDir(rev), 'revision');
+        const golden = await readGolden(rev);
+        const base = await WebGpuBackend.create(device, g.config, g.weights);
+        const backend = await WebGpuBackend.sharing(base, r.config, r.weights);
+        expect(backend.sharesKernelsWith(base)).toBe(true);
+        const tolerance = Math.min(1e-3, golden.tolerance);
+        const packed = [packWeights(g.config, g.weights), packWeights(r.config, r.weights)];
+        const sameWeights = packed[0]!.every((v, i) => v === packed[1]![i]);
+        // The revision prompt (earlier attempts from position 320) and one plain prompt.
+        const inputs = [
+          golden.inputs.find((i) => i.positions[0] !== 0),
+          golden.inputs.find((i) => i.positions[0] === 0),
+        ].filter((i) => i !== undefined);
+        expect(inputs.length).toBeGreaterThan(0);
+        for (const input of inputs) {
+          const diff = await goldenMaxDiff(
+            backend,
+            input.ids,
+            input.positions,
+            input.logits.flat(),
+          );
+          expect(diff, input.text.replace(/\n/g, '\\n')).toBeLessThanOrEqual(tolerance);
+          // The generator's weights give other logits: the backend does read its own buffer.
+          if (!sameWeights) {
+            const other = await goldenMaxDiff(
+              base,
+              input.ids,
+              input.positions,
+              input.logits.flat(),
+            );
+            expect(other).toBeGreaterThan(tolerance);
+          }
+        }
+        backend.dispose();
+        base.dispose();
       });
     }
   });
@@ -381,24 +437,38 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
   });
 
   it('auto picks the CPU on SwiftShader; webgpu forces it; a lost device falls back to the CPU', async () => {
-    const gen = parseExport(
-      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 }, 1),
-      'generator',
-    );
-    const prm = parseExport(
-      syntheticExport({ nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64, role: 'prm' }, 2),
-      'prm',
-    );
-    const auto = await TinyMathRuntime.create(gen, prm, 'auto', gpu);
+    const shape = { nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 };
+    const gen = parseExport(syntheticExport(shape, 1), 'generator');
+    const prm = parseExport(syntheticExport({ ...shape, role: 'prm' }, 2), 'prm');
+    const revision = parseExport(syntheticExport({ ...shape, role: 'revision' }, 3), 'revision');
+    const exports = { generator: gen, prm, revision };
+    const auto = await TinyMathRuntime.create(exports, 'auto', gpu);
     expect(auto.backendName).toBe('cpu');
     expect(auto.notice).toMatch(/software renderer/);
+    expect(auto.backend('revision').name).toBe('cpu');
     auto.dispose();
 
-    const forced = await TinyMathRuntime.create(gen, prm, 'webgpu', gpu);
+    const forced = await TinyMathRuntime.create(exports, 'webgpu', gpu);
     expect(forced.backendName).toBe('webgpu');
     expect(forced.notice).toBeNull();
     // On a software adapter the generator keeps the fused kernel (preferredDecode).
-    expect((forced.backend('generator') as WebGpuBackend).decodeMode).toBe('fused');
+    const onGpu = forced.backend('generator') as WebGpuBackend;
+    expect(onGpu.decodeMode).toBe('fused');
+    // The revision model runs the generator's kernels over its own weights.
+    const revisionOnGpu = forced.backend('revision') as WebGpuBackend;
+    expect(revisionOnGpu.name).toBe('webgpu');
+    expect(revisionOnGpu.sharesKernelsWith(onGpu)).toBe(true);
+    expect(revisionOnGpu.weightBuffer).not.toBe(onGpu.weightBuffer);
+    expect(revisionOnGpu.config.role).toBe('revision');
+    const revisionModel = new TinyMathModel(revision, forced);
+    const revisionRequest = {
+      prompts: ['1+1=2\nA:2\n-\nQ:1,+1\n'],
+      maxTokens: 12,
+      temperature: 0,
+      topP: 1,
+      seed: 1,
+    };
+    const revisionBefore = await revisionModel.generate(revisionRequest);
     const notices: string[] = [];
     forced.onNotice((n) => notices.push(n));
     const model = new TinyMathModel(gen, forced);
@@ -432,7 +502,47 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     expect(model.label).toMatch(/\(CPU\)$/);
     const after = await model.generate(request);
     expect(after[0]!.completionTokens).toBeGreaterThan(0);
+    // The fall-back covers the revision model too: its GPU backend is marked lost, and it now
+    // writes on the CPU what it wrote on the GPU (greedy).
+    expect(revisionOnGpu.lostReason).not.toBeNull();
+    expect(forced.backend('revision').name).toBe('cpu');
+    expect(forced.backend('prm').name).toBe('cpu');
+    expect(revisionModel.backendName).toBe('cpu');
+    expect((await revisionModel.generate(revisionRequest))[0]!.text).toBe(revisionBefore[0]!.text);
     forced.dispose();
+  });
+
+  it('a revision model of another shape compiles its own kernels; dispose frees each model once', async () => {
+    const shape = { nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 64 };
+    const exports = {
+      generator: parseExport(syntheticExport(shape, 1), 'generator'),
+      prm: parseExport(syntheticExport({ ...shape, role: 'prm' }, 2), 'prm'),
+      revision: parseExport(
+        syntheticExport({ ...shape, nLayer: 2, role: 'revision' }, 3),
+        'revision',
+      ),
+    };
+    const rt = await TinyMathRuntime.create(exports, 'webgpu', gpu);
+    const g = rt.backend('generator') as WebGpuBackend;
+    const r = rt.backend('revision') as WebGpuBackend;
+    expect(r.name).toBe('webgpu');
+    expect(r.sharesKernelsWith(g)).toBe(false);
+    await expect(WebGpuBackend.sharing(g, r.config, exports.revision.weights)).rejects.toThrow(
+      /another shape cannot share these kernels/,
+    );
+    // Sharing backends free their own weights only: disposing one leaves the other usable.
+    const shared = await WebGpuBackend.sharing(
+      g,
+      exports.generator.config,
+      exports.generator.weights,
+    );
+    expect(shared.sharesKernelsWith(g)).toBe(true);
+    shared.dispose();
+    const batch = await g.createBatch(1, 8);
+    expect((await batch.prefill([0], [[19, 18, 4]])).length).toBe(3 * g.config.vocabSize);
+    batch.release();
+    rt.dispose();
+    await expect(r.createBatch(1, 8)).rejects.toThrow();
   });
 });
 

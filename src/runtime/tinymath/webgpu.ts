@@ -70,6 +70,24 @@ export function packWeights(c: TinyMathConfig, w: TinyMathWeights): Float32Array
   return out;
 }
 
+/** The packed weights in a storage buffer of their own. */
+function uploadWeights(
+  device: GPUDevice,
+  config: TinyMathConfig,
+  weights: TinyMathWeights,
+): Promise<GPUBuffer> {
+  const packed = packWeights(config, weights);
+  return checked(device, 'uploading the weights', () => {
+    const b = device.createBuffer({
+      size: packed.byteLength,
+      usage: USAGE.STORAGE | USAGE.COPY_DST,
+      label: `tinymath ${config.role} weights`,
+    });
+    device.queue.writeBuffer(b, 0, packed);
+    return b;
+  });
+}
+
 function lostError(message: string): BackendLostError {
   return new BackendLostError(`WebGPU: ${message}`);
 }
@@ -114,6 +132,22 @@ export function preferredDecode(
   return software || config.confidence || config.vocabSize > SAMPLER_MAX_VOCAB || !fits
     ? { decode: 'fused', workgroup: WORKGROUP }
     : { decode: 'layered', workgroup: 256 };
+}
+
+/**
+ * What the generated kernels depend on (tinyMathWgsl, weightLayout): two models that agree on
+ * it run the same compiled pipelines over their own weight buffers (WebGpuBackend.sharing).
+ */
+export function kernelShapeKey(c: TinyMathConfig): string {
+  return JSON.stringify([
+    c.vocabSize,
+    c.nPositions,
+    c.nEmbd,
+    c.nLayer,
+    c.nHead,
+    c.layerNormEpsilon,
+    c.confidence ? [c.confidence.afterLayer, c.confidence.floor] : null,
+  ]);
 }
 
 interface LayeredPipelines {
@@ -170,7 +204,8 @@ export class WebGpuBackend implements DecoderBackend {
 
   /**
    * Upload the weights and compile the kernels.
-   * @param device a device the caller owns (and destroys); shared by the generator and the PRM
+   * @param device a device the caller owns (and destroys); shared by the generator, the revision
+   *   model and the PRM
    * @param options.scoreTile attention positions per tile (tests force small tiles to cover the online softmax)
    * @param options.workgroup threads per workgroup (default WORKGROUP; the benchmark compares others)
    * @param options.decode 'fused' (default: one dispatch per decode step) or 'layered' (four per
@@ -214,16 +249,7 @@ export class WebGpuBackend implements DecoderBackend {
         `WebGPU: this model needs ${need} bytes of workgroup memory; the device allows ${device.limits.maxComputeWorkgroupStorageSize}`,
       );
     }
-    const packed = packWeights(config, weights);
-    const weightBuffer = await checked(device, 'uploading the weights', () => {
-      const b = device.createBuffer({
-        size: packed.byteLength,
-        usage: USAGE.STORAGE | USAGE.COPY_DST,
-        label: 'tinymath weights',
-      });
-      device.queue.writeBuffer(b, 0, packed);
-      return b;
-    });
+    const weightBuffer = await uploadWeights(device, config, weights);
     const storage = (readOnly: boolean): GPUBufferBindingLayout => ({
       type: readOnly ? 'read-only-storage' : 'storage',
     });
@@ -314,8 +340,50 @@ export class WebGpuBackend implements DecoderBackend {
       sampled,
       layered: layeredPipelines,
     };
-    const backend = new WebGpuBackend(config, device, weightBuffer, layout, pipelines, wg, shape);
-    void device.lost.then((info) => {
+    return WebGpuBackend.watched(
+      new WebGpuBackend(config, device, weightBuffer, layout, pipelines, wg, shape),
+    );
+  }
+
+  /**
+   * A backend for another model of the same kernel shape (kernelShapeKey): `base`'s compiled
+   * pipelines, layout and decode over its own weight buffer, so the revision model costs one
+   * upload and no compilation. Its dispose frees only its weights (pipelines hold no buffers);
+   * either may be disposed first.
+   * @throws Error when the shapes differ (compile with create instead); BackendLostError when
+   *   the GPU runs out of memory
+   */
+  static async sharing(
+    base: WebGpuBackend,
+    config: TinyMathConfig,
+    weights: TinyMathWeights,
+  ): Promise<WebGpuBackend> {
+    base.assertUsable();
+    if (kernelShapeKey(config) !== kernelShapeKey(base.config))
+      throw new Error(
+        `WebGPU: a model of another shape cannot share these kernels (${kernelShapeKey(config)} against ${kernelShapeKey(base.config)})`,
+      );
+    const weightBuffer = await uploadWeights(base.device, config, weights);
+    return WebGpuBackend.watched(
+      new WebGpuBackend(
+        config,
+        base.device,
+        weightBuffer,
+        base.layout,
+        base.pipelines,
+        base.workgroup,
+        base.layered,
+      ),
+    );
+  }
+
+  /** Whether this backend runs `other`'s compiled pipelines (sharing), for tests. */
+  sharesKernelsWith(other: WebGpuBackend): boolean {
+    return this.pipelines === other.pipelines;
+  }
+
+  private static watched(backend: WebGpuBackend): WebGpuBackend {
+    void backend.device.lost.then((info) => {
       backend.lostReason ??= info.message || info.reason || 'device lost';
     });
     return backend;

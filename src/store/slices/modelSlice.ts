@@ -5,12 +5,15 @@ import type { AppState } from '../appStore';
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 /**
- * The model runs use: the embedded TinyMath pair, or a WebLLM model the user loaded. TinyMath
+ * The model runs use: the embedded TinyMath models, or a WebLLM model the user loaded. TinyMath
  * stays loaded in the worker either way, so switching back loses nothing.
  */
 export type ActiveModel = { kind: 'tinymath' } | { kind: 'webllm'; info: WebLLMModelInfo };
 
-/** Loading state of the embedded models (TinyMath generator and PRM) and which model runs use. */
+/**
+ * Loading state of the embedded models (TinyMath generator, revision model and PRM) and which
+ * model runs use.
+ */
 export interface ModelSlice {
   model: {
     status: ModelStatus;
