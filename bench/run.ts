@@ -37,6 +37,7 @@ import { parseExport, type TinyMathExport } from '../src/runtime/tinymath/format
 import { TinyMathModel, type BackendSource } from '../src/runtime/tinymath/model';
 import { RoutedGenerator } from '../src/runtime/tinymath/router';
 import { TinyMathPrm } from '../src/runtime/tinymath/prm';
+import type { LanguageModel, Verifier } from '../src/engine/types';
 import { runToCompletion } from '../src/engine/run';
 import { configForBudget } from '../src/engine/sweepBackend';
 import { readExportDir, readGolden } from '../src/runtime/tinymath/node-files';
@@ -890,32 +891,49 @@ async function main(): Promise<void> {
     const beam: Record<string, unknown>[] = [];
     const [problem] = arithTask.sampleProblems(5, 1, 2024);
     const caps = arithTokenCaps(5);
+    const searchSettings = {
+      temperature: 1,
+      topP: 1,
+      aggregation: 'last' as const,
+      maxRounds: 40,
+      solutionMaxTokens: caps.solution,
+      stepMaxTokens: caps.step,
+    };
+    /** One run of a strategy on the level-5 problem, timed and printed. */
+    const timeLevel5 = async (
+      name: string,
+      lm: LanguageModel,
+      verifier: Verifier,
+      config: ReturnType<typeof configForBudget>,
+    ): Promise<Record<string, unknown>> => {
+      const start = now();
+      const result = await runToCompletion({
+        task: arithTask,
+        problem: problem!,
+        model: lm,
+        verifier,
+        seed: 3,
+        config,
+      });
+      const seconds = (now() - start) / 1000;
+      const c = result.costs;
+      console.log(
+        `${name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
+      );
+      return { backend: name, seconds, costs: c, correct: result.correct };
+    };
     for (const s of searches) {
       const source: BackendSource = {
         backend: (role) => (role === 'prm' ? s.prm : s.gen),
         failed: (e) => e,
       };
-      const start = now();
-      const result = await runToCompletion({
-        task: arithTask,
-        problem: problem!,
-        model: new TinyMathModel(model, source),
-        verifier: new TinyMathPrm(prmExport, source),
-        seed: 3,
-        config: configForBudget({ kind: 'beam', beamWidth: 4 }, 16, {
-          temperature: 1,
-          topP: 1,
-          aggregation: 'last',
-          maxRounds: 40,
-          solutionMaxTokens: caps.solution,
-          stepMaxTokens: caps.step,
-        }),
-      });
-      const seconds = (now() - start) / 1000;
-      const c = result.costs;
-      beam.push({ backend: s.name, seconds, costs: c, correct: result.correct });
-      console.log(
-        `${s.name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
+      beam.push(
+        await timeLevel5(
+          s.name,
+          new TinyMathModel(model, source),
+          new TinyMathPrm(prmExport, source),
+          configForBudget({ kind: 'beam', beamWidth: 4 }, 16, searchSettings),
+        ),
       );
     }
     results['beam'] = beam;
@@ -963,34 +981,20 @@ async function main(): Promise<void> {
           backend: (role) => (role === 'prm' ? r.prm : role === 'revision' ? r.rev : r.gen),
           failed: (e) => e,
         };
-        const start = now();
-        const result = await runToCompletion({
-          task: arithTask,
-          problem: problem!,
-          model: new RoutedGenerator(
-            new TinyMathModel(model, source),
-            new TinyMathModel(revExport, source),
+        revisions.push(
+          await timeLevel5(
+            r.name,
+            new RoutedGenerator(
+              new TinyMathModel(model, source),
+              new TinyMathModel(revExport, source),
+            ),
+            new TinyMathPrm(prmExport, source),
+            configForBudget(
+              { kind: 'revisions', chainLength: 16 / chains, selection: 'verifier' },
+              16,
+              searchSettings,
+            ),
           ),
-          verifier: new TinyMathPrm(prmExport, source),
-          seed: 3,
-          config: configForBudget(
-            { kind: 'revisions', chainLength: 16 / chains, selection: 'verifier' },
-            16,
-            {
-              temperature: 1,
-              topP: 1,
-              aggregation: 'last',
-              maxRounds: 40,
-              solutionMaxTokens: caps.solution,
-              stepMaxTokens: caps.step,
-            },
-          ),
-        });
-        const seconds = (now() - start) / 1000;
-        const c = result.costs;
-        revisions.push({ backend: r.name, seconds, costs: c, correct: result.correct });
-        console.log(
-          `${r.name.padEnd(14)} level 5: ${fmt(seconds, 2)} s, ${fmt(c.generatedTokens)} generated + ${fmt(c.promptTokens)} prompt + ${fmt(c.verifierTokens)} verifier tokens, ${result.correct ? 'correct' : 'wrong'}`,
         );
       }
       gpuRev?.dispose();

@@ -103,7 +103,7 @@ PRESETS = {
         # teacher-forced continuations (attempt 1 itself and the canonical solution). Levels 4-7 are
         # long and drawn a quarter as often, so a step takes ~4 s here, but every level is trained.
         revdistill=dict(
-            steps=300, attempts=32, lr=1.5e-4, warmup=20, tau=0.5, copy_tau=0.5, chunk_tokens=8192, ckpt_every=25,
+            steps=500, attempts=32, lr=1.5e-4, warmup=20, tau=0.5, copy_tau=0.5, chunk_tokens=8192, ckpt_every=25,
             level_weights={1: 1.0, 2: 1.0, 3: 1.0, 4: 0.25, 5: 0.25, 6: 0.25, 7: 0.25},
         ),
         export_revision=True,

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from . import tokenizer as tok
 from .data import lm_example, revision_prompt
+from .revrl import run_steps
 
 BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
 
@@ -197,16 +198,13 @@ class Distill:
 
 def train(d: Distill, steps: int, log: Callable[[str], None], name: str,
           ckpt: Callable[[Distill], None] | None = None, ckpt_every: int = 25) -> None:
-    t_run, s_run = time.time(), d.step
-    while d.step < steps:
-        d.train_step()
-        if d.step % 10 == 0 or d.step == steps:
-            last = d.losses[-10:]
-            per = (time.time() - t_run) / max(d.step - s_run, 1)
-            log(
-                f"{name} step {d.step}/{steps}: KL {sum(last) / len(last):.4f} (last {len(last)} steps), "
-                f"{d.forbidden[-1]} characters forbidden in the last batch, {per:.1f} s/step "
-                f"ETA {(steps - d.step) * per / 60:.1f} min"
-            )
-        if ckpt and (d.step % ckpt_every == 0 or d.step == steps):
-            ckpt(d)
+    """Run `d` to `steps`, logging the mean KL every 10 steps and checkpointing."""
+
+    def status() -> str:
+        last = d.losses[-10:]
+        return (
+            f"KL {sum(last) / len(last):.4f} (last {len(last)} steps), "
+            f"{d.forbidden[-1]} characters forbidden in the last batch"
+        )
+
+    run_steps(d, steps, log, name, status, ckpt, ckpt_every)

@@ -138,21 +138,29 @@ class PolicyGradient:
         return self.rewards[-1]
 
 
+def run_steps(run, steps: int, log: Callable[[str], None], name: str, status: Callable[[], str],
+              ckpt: Callable | None = None, ckpt_every: int = 25) -> None:
+    """Call `run.train_step()` until `run.step` reaches `steps`, logging `status()` with the pace
+    every 10 steps and checkpointing every `ckpt_every` (the revision stages' shared loop)."""
+    t_run, s_run = time.time(), run.step
+    while run.step < steps:
+        run.train_step()
+        if run.step % 10 == 0 or run.step == steps:
+            per = (time.time() - t_run) / max(run.step - s_run, 1)
+            log(f"{name} step {run.step}/{steps}: {status()}, {per:.1f} s/step ETA {(steps - run.step) * per / 60:.1f} min")
+        if ckpt and (run.step % ckpt_every == 0 or run.step == steps):
+            ckpt(run)
+
+
 def train(pg: PolicyGradient, steps: int, log: Callable[[str], None], name: str,
           ckpt: Callable[[PolicyGradient], None] | None = None, ckpt_every: int = 25) -> None:
     """Run `pg` to `steps`, logging the mean reward every 10 steps and checkpointing."""
-    t_run, s_run = time.time(), pg.step
-    while pg.step < steps:
-        pg.train_step()
-        if pg.step % 10 == 0 or pg.step == steps:
-            last = pg.rewards[-10:]
-            per = (time.time() - t_run) / max(pg.step - s_run, 1)
-            log(
-                f"{name} step {pg.step}/{steps}: reward {sum(last) / len(last):.3f} (last {len(last)} steps) "
-                f"{per:.1f} s/step ETA {(steps - pg.step) * per / 60:.1f} min"
-            )
-        if ckpt and (pg.step % ckpt_every == 0 or pg.step == steps):
-            ckpt(pg)
+
+    def status() -> str:
+        last = pg.rewards[-10:]
+        return f"reward {sum(last) / len(last):.3f} (last {len(last)} steps)"
+
+    run_steps(pg, steps, log, name, status, ckpt, ckpt_every)
 
 
 def rounded(model):
