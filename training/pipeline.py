@@ -12,10 +12,12 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   prm        train the PRM (initialised from the pretrained generator) on those labels
   rlsample   sample the final generator (as exported, float16) on training problems: its wrong
              attempts
+  slipsample more wrong attempts on levels 1-3, one per problem, drawn without rejection from where a
+             sample first leaves the canonical solution (revdistill.slip_attempts)
   revrl      (revmodel, micro) an experiment: a revision model trained by a policy gradient on its
              revisions of those attempts
-  revdistill the revision model, tinymath-rev: the generator distilled onto revision prompts from its
-             own plain-prompt distribution, keeping attempt 1's sure characters and forbidding its
+  revdistill the revision model, tinymath-rev: the generator distilled onto revision prompts of both
+             sets of wrong attempts, from its own plain-prompt distribution, keeping attempt 1's sure characters and forbidding its
              unsure ones (tinymath/revdistill.py)
   export     float16 exports (config, tokenizer, golden logits) of the generator, PRM and revision model
   eval       REPORT.md + report.json on held-out problems
@@ -98,6 +100,8 @@ PRESETS = {
         # shipped generator's wrong attempts on training problems of every level (many easy problems:
         # their wrong answers are rare).
         rlsample=dict(levels=[1, 2, 3, 4, 5, 6, 7], per_level=[4000, 2500, 1000, 400, 300, 200, 200], samples=6, max_new=260),
+        # Many more wrong attempts on the easy levels, one per problem, without rejection.
+        slipsample=dict(levels=[1, 2, 3], per_level=[12000, 12000, 6000], max_new=260),
         # Distilled, not trained on canonical targets (training/README.md, "The revision model"):
         # each step 32 attempts (a level drawn with these weights, then an attempt), each with two
         # teacher-forced continuations (attempt 1 itself and the canonical solution). Levels 4-7 are
@@ -139,6 +143,7 @@ PRESETS = {
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
         ),
         rlsample=dict(levels=[1, 2], per_level=[4, 4], samples=2, max_new=40),
+        slipsample=dict(levels=[1, 2], per_level=[4, 4], max_new=40),
         # Both revision-model stages run here so CI runs their code; the distilled one is exported, as
         # in `full`, so the runtime's parity test covers all three models.
         revrl=dict(steps=3, prompts=2, group=2, lr=2e-4, right_frac=0.25, levels=[1, 2], max_new=40, ckpt_every=2),
@@ -163,6 +168,7 @@ PRESETS["revmodel"] = dict(
     # attempts from each harder level a step took 20 s instead of 3.4 (long prompts).
     rlsample=dict(levels=[1, 2, 3], per_level=[6000, 3000, 1200], samples=6, max_new=260),
     revrl=dict(steps=400, prompts=16, group=8, lr=2e-4, right_frac=0.25, levels=[1, 2, 3], max_new=260, ckpt_every=25),
+    slipsample=None,
     revdistill=None,
 )
 
@@ -704,24 +710,72 @@ def stage_rlsample(cfg, train, _eval):
     return {"problems": len(problems), "samples": len(texts), "wrong_attempts": len(pairs), "by_level": by_level}
 
 
+def _train_revision_model(cfg, name, run, model, describe) -> None:
+    """The revision stages' shared run: resume `run` (a revrl.PolicyGradient or revdistill.Distill)
+    from the stage's checkpoint, train it to the preset's steps with a checkpoint every
+    `ckpt_every`, and save `model` as the stage's model.pt."""
+    hp, d = cfg[name], stage_dir(cfg, name)
+    ck = os.path.join(d, "ckpt.pt")
+    if os.path.exists(ck):
+        run.load_state(torch.load(ck))
+        log(f"{name}: resumed at step {run.step}/{hp['steps']}")
+    log(f"{name}: {describe}")
+    if run.pairs:
+        train = revrl.train if name == "revrl" else revdistill.train
+        train(run, hp["steps"], log, name, lambda r: save_atomic(r.state(), ck), hp["ckpt_every"])
+    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+
+
+def _wrong_attempts(cfg, stages=("rlsample",)) -> list[dict]:
+    pairs = []
+    for name in stages:
+        if cfg.get(name):
+            with open(os.path.join(stage_dir(cfg, name), "pairs.json")) as f:
+                pairs.extend(json.load(f))
+    return pairs
+
+
+def stage_slipsample(cfg, train, _eval):
+    """More wrong attempts of the shipped generator for the distilled revision model, one per
+    problem, drawn without rejection (revdistill.slip_attempts): on level 1 a plain sample is wrong
+    2% of the time, so the `rlsample` stage's 24,000 samples gave only ~470 wrong attempts there.
+    Saved in chunks of 2,048 problems, so a restart skips the finished ones."""
+    hp = cfg["slipsample"]
+    model = shipped_generator(cfg)
+    model.eval()
+    pool = [p for p in train if p["level"] in hp["levels"]]
+    problems = per_level_slice(pool, hp["per_level"], 0, SEED + 15)
+    d, pairs, t0, chunk = stage_dir(cfg, "slipsample"), [], time.time(), 2048
+    for c in range(0, len(problems), chunk):
+        path = os.path.join(d, f"slips_{c}.json")
+        if not os.path.exists(path):
+            g = torch.Generator().manual_seed((SEED + 16) * 7919 + c)
+            part = revdistill.slip_attempts(model, problems[c : c + chunk], hp["max_new"], g)
+            with open(path + ".tmp", "w") as f:
+                json.dump(part, f)
+            os.replace(path + ".tmp", path)
+            log(f"slipsample: {min(c + chunk, len(problems))}/{len(problems)} problems, {time.time() - t0:.0f} s")
+        with open(path) as f:
+            pairs.extend(json.load(f))
+    with open(os.path.join(d, "pairs.json"), "w") as f:
+        json.dump(pairs, f)
+    by_level = {lv: sum(1 for q in pairs if q["problem"]["level"] == lv) for lv in hp["levels"]}
+    log(f"slipsample: {len(problems)} problems, {len(pairs)} wrong attempts, by level {by_level}")
+    return {"problems": len(problems), "wrong_attempts": len(pairs), "by_level": by_level}
+
+
 def stage_revrl(cfg, _train, _eval):
     """The revision model: the shipped generator, trained by a group-relative policy gradient on
     revisions of its own wrong attempts (tinymath/revrl.py). Checkpoints every `ckpt_every` steps."""
     hp = cfg["revrl"]
-    d = stage_dir(cfg, "revrl")
-    with open(os.path.join(stage_dir(cfg, "rlsample"), "pairs.json")) as f:
-        pairs = [q for q in json.load(f) if q["problem"]["level"] in hp["levels"]]
+    pairs = [q for q in _wrong_attempts(cfg) if q["problem"]["level"] in hp["levels"]]
     model = shipped_generator(cfg)
     torch.manual_seed(SEED + 13)
     pg = revrl.PolicyGradient(model, pairs, hp, SEED + 13)
-    ck = os.path.join(d, "ckpt.pt")
-    if os.path.exists(ck):
-        pg.load_state(torch.load(ck))
-        log(f"revrl: resumed at step {pg.step}/{hp['steps']}")
-    log(f"revrl: {len(pairs)} wrong attempts of levels {hp['levels']}, {hp['prompts']} prompts x {hp['group']} revisions per step")
-    if pairs:
-        revrl.train(pg, hp["steps"], log, "revrl", lambda p: save_atomic(p.state(), ck), hp["ckpt_every"])
-    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+    _train_revision_model(
+        cfg, "revrl", pg, model,
+        f"{len(pairs)} wrong attempts of levels {hp['levels']}, {hp['prompts']} prompts x {hp['group']} revisions per step",
+    )
     r = pg.rewards
     return {
         "steps": pg.step, "wrong_attempts": len(pairs), "train_seconds": pg.elapsed,
@@ -738,23 +792,14 @@ def stage_revdistill(cfg, _train, _eval):
     """The revision model: the shipped generator, distilled onto revision prompts of its own wrong
     attempts (tinymath/revdistill.py). Checkpoints every `ckpt_every` steps."""
     hp = cfg["revdistill"]
-    d = stage_dir(cfg, "revdistill")
-    with open(os.path.join(stage_dir(cfg, "rlsample"), "pairs.json")) as f:
-        pairs = json.load(f)
+    pairs = _wrong_attempts(cfg, ("rlsample", "slipsample"))
     teacher = shipped_generator(cfg)
     teacher.eval()
     student = shipped_generator(cfg)
     torch.manual_seed(SEED + 14)
     run = revdistill.Distill(student, teacher, pairs, hp, SEED + 14)
-    ck = os.path.join(d, "ckpt.pt")
-    if os.path.exists(ck):
-        run.load_state(torch.load(ck))
-        log(f"revdistill: resumed at step {run.step}/{hp['steps']}")
     by_level = {lv: len(v) for lv, v in run.by_level.items()}
-    log(f"revdistill: {len(pairs)} wrong attempts (by level {by_level}), {hp['attempts']} a step")
-    if pairs:
-        revdistill.train(run, hp["steps"], log, "revdistill", lambda r: save_atomic(r.state(), ck), hp["ckpt_every"])
-    torch.save(student.state_dict(), os.path.join(d, "model.pt"))
+    _train_revision_model(cfg, "revdistill", run, student, f"{len(pairs)} wrong attempts (by level {by_level}), {hp['attempts']} a step")
     k = run.losses
     return {
         "steps": run.step, "wrong_attempts": len(pairs), "train_seconds": run.elapsed,
@@ -845,6 +890,7 @@ STAGES = [
     ("prmextra", stage_prmextra),
     ("prm", stage_prm),
     ("rlsample", stage_rlsample),
+    ("slipsample", stage_slipsample),
     ("revrl", stage_revrl),
     ("revdistill", stage_revdistill),
     ("export", stage_export),
@@ -913,7 +959,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "revrl", "revdistill"):
+        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "slipsample", "revrl", "revdistill"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

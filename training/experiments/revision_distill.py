@@ -12,27 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(HERE))
+import torch
+from common import GENERATOR, ROOT, log
 
-import torch  # noqa: E402
-
-from tinymath import evaluate, revdistill  # noqa: E402
-from tinymath.data import grade, load_jsonl, revision_prompt  # noqa: E402
-from tinymath.export import load  # noqa: E402
-from tinymath.revrl import rounded  # noqa: E402
-
-T0 = time.time()
-GENERATOR = os.path.join(ROOT, "public/models/tinymath-gen")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
-
+from tinymath import evaluate, revdistill
+from tinymath.data import grade, load_jsonl, revision_prompt
+from tinymath.export import load
+from tinymath.revrl import rounded
 
 def cmd_train(args) -> None:
     with open(os.path.join(args.out, "pairs.json")) as f:
@@ -40,7 +27,7 @@ def cmd_train(args) -> None:
     teacher = load(GENERATOR)
     teacher.eval()
     student = load(GENERATOR)
-    hp = dict(lr=args.lr, warmup=20, attempts=args.attempts, tau=args.tau, copy_tau=args.copy_tau, chunk_tokens=args.chunk_tokens, plain=args.plain,
+    hp = dict(lr=args.lr, warmup=20, attempts=args.attempts, tau=args.tau, copy_tau=args.copy_tau, chunk_tokens=args.chunk_tokens, plain=args.plain, rule_weight=args.rule_weight,
               level_weights={lv: (1.0 if lv <= 3 else args.hard_weight) for lv in range(1, 8)})
     torch.manual_seed(5)
     d = revdistill.Distill(student, teacher, pairs, hp, 5)
@@ -122,6 +109,7 @@ def main() -> None:
     ap.add_argument("--save-every", type=int, default=50)
     ap.add_argument("--hard-weight", type=float, default=1.0, help="train: how often each of levels 4-7 is drawn, against 1 for levels 1-3")
     ap.add_argument("--plain", type=float, default=0.0, help="train: weight of a KL anchor to the generator on plain prompts (a shared generator)")
+    ap.add_argument("--rule-weight", type=float, default=1.0, help="train: loss weight of the characters where the rule forbids attempt 1's next one")
     ap.add_argument("--max-level", type=int, default=7)
     ap.add_argument("--levels", default="1,2")
     ap.add_argument("--model", default=None, help="eval: a .pt file (default: <out>/<name>/model.pt)")

@@ -29,26 +29,13 @@ import argparse
 import json
 import os
 import random
-import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(HERE))
+import torch
+from common import GENERATOR, ROOT, log
 
-import torch  # noqa: E402
-
-from tinymath.data import grade, load_jsonl, revision_prompt  # noqa: E402
-from tinymath.export import load  # noqa: E402
-from tinymath.revrl import completion_logprobs, sample, wrong_attempts  # noqa: E402
-
-T0 = time.time()
-GENERATOR = os.path.join(ROOT, "public/models/tinymath-gen")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
-
+from tinymath.data import grade, load_jsonl, revision_prompt
+from tinymath.export import load
+from tinymath.revrl import completion_logprobs, sample, wrong_attempts
 
 def cmd_data(args) -> None:
     train = load_jsonl(os.path.join(args.data, "train.jsonl"))

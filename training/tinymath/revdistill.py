@@ -25,8 +25,9 @@ import torch
 import torch.nn.functional as F
 
 from . import tokenizer as tok
-from .data import lm_example, revision_prompt
-from .revrl import run_steps
+from .data import grade, lm_example, revision_prompt
+from .revrl import first_wrong_line, run_steps
+from .sample import generate_batched
 
 BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
 
@@ -58,11 +59,13 @@ def _gather(logits: torch.Tensor, starts: list[int], lens: list[int]) -> torch.T
     return torch.cat(rows)
 
 
-def targets(teacher, items: list[tuple[dict, str, str]], tau: float, copy_tau: float | None = None) -> tuple[torch.Tensor, int]:
+def targets(teacher, items: list[tuple[dict, str, str]], tau: float, copy_tau: float | None = None,
+            with_rows: bool = False):
     """The target distributions [sum of continuation lengths, V] for (problem, attempt 1,
     continuation) items, and how many characters the rule forbade. With `copy_tau`, attempt 1's
     next character, where the generator gave it at least that much, is the whole target: keep what
-    the generator was sure of, change what it was not."""
+    the generator was sure of, change what it was not. With `with_rows`, also a bool [sum of
+    continuation lengths]: the characters where the rule forbade attempt 1's next one."""
     prompts = [p["prompt"] for p, _, _ in items]
     conts = [c for _, _, c in items]
     idx, pos, seg, starts = _batch(prompts, conts)
@@ -87,12 +90,16 @@ def targets(teacher, items: list[tuple[dict, str, str]], tau: float, copy_tau: f
         row += len(cc)
     n_forbidden = int(forbid[~copy].sum())
     probs = probs.masked_fill(forbid, 0.0)
-    return probs / probs.sum(-1, keepdim=True), n_forbidden
+    probs = probs / probs.sum(-1, keepdim=True)
+    if with_rows:
+        return probs, n_forbidden, forbid.any(-1) & ~copy
+    return probs, n_forbidden
 
 
-def kl_loss(student, items: list[tuple[dict, str, str]], target: torch.Tensor, plain: bool = False) -> torch.Tensor:
+def kl_loss(student, items: list[tuple[dict, str, str]], target: torch.Tensor, plain: bool = False,
+            weight: torch.Tensor | None = None) -> torch.Tensor:
     """Mean over characters of KL(target || student after the revision prompt, or after the plain
-    prompt when `plain`)."""
+    prompt when `plain`), each character weighted by `weight` [characters] when given."""
     prompts = [p["prompt"] if plain else revision_prompt(p, [a]) for p, a, _ in items]
     conts = [c for _, _, c in items]
     idx, pos, seg, starts = _batch(prompts, conts)
@@ -100,7 +107,8 @@ def kl_loss(student, items: list[tuple[dict, str, str]], target: torch.Tensor, p
     t = target
     ce = -(t * torch.where(t > 0, logp, torch.zeros_like(logp))).sum(-1)
     ent = -(t * torch.where(t > 0, t.log(), torch.zeros_like(t))).sum(-1)
-    return (ce - ent).mean()
+    kl = ce - ent
+    return kl.mean() if weight is None else (kl * weight).mean()
 
 
 def _chunks(items: list[tuple[dict, str, str]], budget: int) -> list[list[tuple[dict, str, str]]]:
@@ -119,6 +127,63 @@ def _chunks(items: list[tuple[dict, str, str]], budget: int) -> list[list[tuple[
     if cur:
         out.append(cur)
     return out
+
+
+@torch.no_grad()
+def departures(model, problems: list[dict]) -> list[tuple[str, torch.Tensor]]:
+    """Per problem, its canonical solution s and the weights [len(s), V] of a sample's first
+    departure from it: p_0(s_0) ... p_{i-1}(s_{i-1}) p_i(c) at (i, c != s_i), <eos> excluded
+    (unnormalised: their sum is the chance that a sample leaves the canonical solution)."""
+    model.eval()
+    sols = [p["solution"] for p in problems]
+    idx, pos, seg, starts = _batch([p["prompt"] for p in problems], sols)
+    probs = F.softmax(_gather(model(idx, pos, seg), starts, [len(c) for c in sols]), -1)
+    out, row = [], 0
+    for sol in sols:
+        ids = torch.tensor(tok.encode(sol))
+        pr = probs[row : row + len(sol)]
+        row += len(sol)
+        on = pr.gather(1, ids.unsqueeze(1)).squeeze(1)  # p_i(s_i)
+        reach = torch.cat([torch.ones(1), torch.cumprod(on, 0)[:-1]])  # the canonical prefix's chance
+        w = pr * reach.unsqueeze(1)
+        w[torch.arange(len(sol)), ids] = 0.0
+        w[:, tok.EOS_ID] = 0.0
+        out.append((sol, w))
+    return out
+
+
+@torch.no_grad()
+def slip_attempts(model, problems: list[dict], max_new: int, generator: torch.Generator, batch: int = 256) -> list[dict]:
+    """Wrong attempts of `model` at temperature 1 without the rejection sampling: one per problem.
+
+    A sample at temperature 1 that is not the canonical solution leaves it at a first character.
+    With p_i(c) the model's probability of character c at position i of the canonical solution (the
+    sampler's masks applied), that first departure is at (i, c) with probability proportional to
+    p_0(s_0) ... p_{i-1}(s_{i-1}) p_i(c), c != s_i. So one teacher-forced pass gives every problem's
+    departures; one is drawn, and the model writes the rest of the attempt from there, as a sample
+    would. On level 1, where 2% of samples are wrong, this costs one sample per wrong attempt instead
+    of fifty. Attempts that still reach the right final answer are dropped; a departure to <eos> (an
+    attempt cut short) is never drawn. Returns {"problem", "attempt", "k"} as revrl.wrong_attempts.
+    """
+    prefixes: list[str] = []
+    for s in range(0, len(problems), batch):
+        for sol, w in departures(model, problems[s : s + batch]):
+            j = int(torch.multinomial(w.flatten(), 1, generator=generator))
+            i, c = divmod(j, w.shape[1])
+            prefixes.append(sol[:i] + tok.VOCAB[c])
+    # The departure may close the answer line ("A:5" then a newline): the sample ends there.
+    todo = [k for k, x in enumerate(prefixes) if not (x.endswith("\n") and x[:-1].split("\n")[-1].startswith("A:"))]
+    outs = generate_batched(
+        model, [tok.encode(problems[k]["prompt"] + prefixes[k]) for k in todo], max_new, 1.0, generator, stop_at_answer=True
+    )
+    attempts = list(prefixes)
+    for k, o in zip(todo, outs):
+        attempts[k] = prefixes[k] + tok.decode(o)
+    return [
+        {"problem": p, "attempt": a, "k": first_wrong_line(p, a)}
+        for p, a in zip(problems, attempts)
+        if not grade(p, a)[0]
+    ]
 
 
 class Distill:
@@ -178,8 +243,11 @@ class Distill:
         total, forbidden = 0.0, 0
         n_chars = sum(len(c) for _, _, c in items)
         for part in _chunks(items, hp.get("chunk_tokens", 8192)):
-            tgt, nf = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"))
-            loss = kl_loss(self.student, part, tgt)
+            tgt, nf, rule = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"), with_rows=True)
+            # `rule_weight`: the characters where the rule forbids attempt 1's slip are a few in a
+            # thousand; weighting them more makes the student learn the rule, not just the copy.
+            rw = float(hp.get("rule_weight", 1.0))
+            loss = kl_loss(self.student, part, tgt, weight=None if rw == 1.0 else 1.0 + (rw - 1.0) * rule.float())
             if hp.get("plain", 0) > 0:
                 # The student is the generator itself: keep its first attempts where they were.
                 loss = loss + hp["plain"] * kl_loss(self.student, part, targets(self.teacher, part, 0.0)[0], plain=True)

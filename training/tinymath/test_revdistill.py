@@ -17,10 +17,14 @@ if TRAINING not in sys.path:
 
 from tinymath import revdistill as D  # noqa: E402
 from tinymath import tokenizer as tok  # noqa: E402
-from tinymath.data import prompt_positions, revision_prompt  # noqa: E402
+from tinymath.data import grade, lm_example, prompt_positions, revision_prompt  # noqa: E402
 from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
+from tinymath.sample import generate_batched  # noqa: E402
 
-PROBLEM = {"prompt": "Q:28,*3,+26\n", "solution": "28*3=84\n84+26=110\nA:110\n"}
+PROBLEM = {
+    "prompt": "Q:28,*3,+26\n", "solution": "28*3=84\n84+26=110\nA:110\n",
+    "answer": "110", "start": 28, "ops": [{"op": "*", "operand": 3}, {"op": "+", "operand": 26}],
+}
 WRONG = "28*3=84\n84+26=100\nA:100\n"  # departs from the solution at index 15 ("0" for "1")
 
 
@@ -123,6 +127,87 @@ class TrainTest(unittest.TestCase):
             c.train_step()
         for k, v in a.student.state_dict().items():
             self.assertTrue(torch.equal(v, c.student.state_dict()[k]), k)
+
+
+def half_taught(seed=0, steps=60):
+    """A tiny model taught PROBLEM's solution until it mostly follows it, so that samples leave the
+    solution at every position, not only at the first."""
+    m = tiny(seed)
+    ex = lm_example(PROBLEM["prompt"], PROBLEM["solution"])
+    ids, pos = torch.tensor([ex.ids]), torch.tensor([ex.positions])
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    for _ in range(steps):
+        logits = m(ids[:, :-1], pos[:, :-1])[0, ex.loss_from - 1 :]
+        loss = F.cross_entropy(logits, ids[0, ex.loss_from :])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return m.eval()
+
+
+class SlipTest(unittest.TestCase):
+    """revdistill.slip_attempts draws a wrong attempt without rejection, from the distribution of a
+    sample's first departure from the canonical solution."""
+
+    def test_departure_weights_are_the_chance_of_leaving_there(self):
+        m = half_taught()
+        sol = PROBLEM["solution"]
+        ((s, w),) = D.departures(m, [PROBLEM])
+        self.assertEqual((s, w.shape[0]), (sol, len(sol)))
+        reach = 1.0
+        for i in range(len(sol)):
+            p = next_probs(m, PROBLEM["prompt"], sol[:i])
+            expect = reach * p
+            expect[tok.STOI[sol[i]]] = 0.0
+            expect[tok.EOS_ID] = 0.0
+            self.assertTrue(torch.allclose(w[i], expect, atol=1e-6), i)
+            reach *= float(p[tok.STOI[sol[i]]])
+        # The model follows the solution mostly, and leaves it at several positions.
+        self.assertGreater(reach, 0.05)
+        self.assertGreater(int((w.sum(-1) > 0.01).sum()), 3)
+
+    def test_departures_match_where_samples_leave(self):
+        m = half_taught()
+        sol = PROBLEM["solution"]
+        ((_, w),) = D.departures(m, [PROBLEM])
+        n = 4000
+        outs = generate_batched(m, [tok.encode(PROBLEM["prompt"])] * n, 40, 1.0, torch.Generator().manual_seed(1), no_empty=True)
+        counts = torch.zeros_like(w)
+        for o in outs:
+            text = tok.decode(o)
+            i = next((k for k in range(min(len(text), len(sol))) if text[k] != sol[k]), None)
+            if i is not None:  # left the solution at a character (not by stopping early)
+                counts[i, tok.STOI[text[i]]] += 1
+        self.assertGreater(float(counts.sum()), 3000)
+
+        def tv(a, b):
+            return 0.5 * float((a / a.sum() - b / b.sum()).abs().sum())
+
+        # Where they leave (24 positions), and with which character at the three commonest places
+        # (a sample's noise spreads thin over all characters of all positions).
+        self.assertLess(tv(counts.sum(1), w.sum(1)), 0.04)
+        for i in w.sum(1).argsort(descending=True)[:3].tolist():
+            self.assertLess(tv(counts[i], w[i]), 0.15, i)  # ~450 samples over ~20 characters: noise ~0.09
+        # Read one position off (an off-by-one in reading the logits), they differ clearly.
+        self.assertGreater(tv(counts.sum(1), torch.roll(w.sum(1), 1)), 0.15)
+
+    def test_slip_attempts_are_wrong_and_start_on_the_solution(self):
+        m = half_taught()
+        pairs = D.slip_attempts(m, [PROBLEM] * 200, 40, torch.Generator().manual_seed(2))
+        self.assertGreater(len(pairs), 100)  # most departures change the answer
+        sol = PROBLEM["solution"]
+        for q in pairs:
+            a = q["attempt"]
+            self.assertFalse(grade(PROBLEM, a)[0])
+            self.assertNotEqual(a, sol)
+            i = next(k for k in range(len(a)) if k >= len(sol) or a[k] != sol[k])
+            self.assertGreater(float(w_at(m, i, a)), 0.0)
+
+
+def w_at(m, i, attempt):
+    """The departure weight of `attempt`'s first departure (at index i)."""
+    ((_, w),) = D.departures(m, [PROBLEM])
+    return w[i, tok.STOI[attempt[i]]] if i < w.shape[0] else torch.tensor(0.0)
 
 
 if __name__ == "__main__":
