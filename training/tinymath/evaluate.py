@@ -15,7 +15,7 @@ import torch
 
 from . import tokenizer as tok
 from .data import extract_answer, grade, prm_text, revision_prompt, split_steps
-from .metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k, sign_test_p
+from .metrics import auroc, best_of_n_weighted, cluster_bootstrap_interval, majority_vote, pass_at_k, sign_test_p
 from .sample import generate_batched, prm_scores
 
 MAX_PRM_STEPS = 24
@@ -174,6 +174,14 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log, rev=None):
     }
     if rev_ok:
         res["revision"]["gain"] = res["revision"]["attempt2_after_wrong"] - res["revision"]["fresh_sample_same_problems"]
+        # How sure the gain is: each revision's right-or-wrong minus its problem's fresh pass@1,
+        # resampled by problem (a problem's revisions share its difficulty and its fresh value).
+        by_problem: dict[int, list[float]] = {}
+        for (pi, _), ok, f in zip(rev_pairs, rev_ok, fresh):
+            by_problem.setdefault(pi, []).append(float(ok) - f)
+        ci = cluster_bootstrap_interval(list(by_problem.values()), seed=level)
+        res["revision"]["gain_interval_95"] = [round(ci[0], 4), round(ci[1], 4)] if ci else None
+        res["revision"]["problems"] = len(by_problem)
     res["_final_scores"] = final
     res["_correct"] = correct
     res["seconds"] = round(time.time() - t0, 1)
@@ -218,6 +226,10 @@ def _paired(r, b):
 
 def _f(x, digits=3):
     return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _interval(ci) -> str:
+    return "–" if not ci else f"{ci[0]:+.3f} to {ci[1]:+.3f}"
 
 
 def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> None:
@@ -274,16 +286,18 @@ def write_report(report: dict, md_path: str, json_path: str, extra: dict) -> Non
         "",
         f"For up to {hp['rev_attempts']} distinct wrong samples per problem, {report.get('revision_model', 'the generator')} gets the revision prompt "
         f"(that wrong attempt, the `-` separator line, then the question) and writes attempt 2 ({hp['rev_samples']} samples each). *Fresh* is the plain "
-        "pass@1 of the same problems, weighted the same way. *Copies*: attempt 2 is attempt 1 again, character for "
+        "pass@1 of the same problems, weighted the same way. *95% interval*: of the gain, from 2,000 bootstrap resamples "
+        "of the problems (a problem's revisions are not independent). *Copies*: attempt 2 is attempt 1 again, character for "
         "character; the last column is attempt 2's accuracy without those.",
         "",
-        "| level | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain | copies | attempt 2 when not a copy |",
-        "|---|---|---|---|---|---|---|",
+        "| level | problems | pairs | attempt 2 after a wrong attempt 1 | fresh sample | gain | 95% interval | copies | attempt 2 when not a copy |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in L:
         v = r["revision"]
         lines.append(
-            f"| {r['level']} | {v['pairs']} | {_f(v['attempt2_after_wrong'])} | {_f(v['fresh_sample_same_problems'])} | {_f(v.get('gain'))} "
+            f"| {r['level']} | {v.get('problems', '')} | {v['pairs']} | {_f(v['attempt2_after_wrong'])} | {_f(v['fresh_sample_same_problems'])} "
+            f"| {_f(v.get('gain'))} | {_interval(v.get('gain_interval_95'))} "
             f"| {_f(v.get('attempt2_copies_attempt1'))} | {_f(v.get('attempt2_right_when_not_a_copy'))} |"
         )
     if "targets" in report:
@@ -355,7 +369,11 @@ def targets(report: dict, total_bytes: int) -> list[dict]:
     out.append(
         {
             "target": "revision beats a fresh sample on the easy levels (1-2)",
-            "value": "; ".join(f"L{r['level']}: {_f(r['revision']['attempt2_after_wrong'])} vs {_f(r['revision']['fresh_sample_same_problems'])}" for r in easy),
+            "value": "; ".join(
+                f"L{r['level']}: {_f(r['revision']['attempt2_after_wrong'])} vs {_f(r['revision']['fresh_sample_same_problems'])}"
+                + (f" (gain 95% interval {_interval(r['revision']['gain_interval_95'])})" if r["revision"].get("gain_interval_95") else "")
+                for r in easy
+            ),
             "met": all((r["revision"].get("gain") or -1) > 0 for r in easy),
         }
     )

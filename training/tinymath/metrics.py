@@ -1,6 +1,7 @@
 """Evaluation metrics: unbiased pass@k, majority voting, PRM-weighted best-of-N, AUROC."""
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from math import comb
 
@@ -51,6 +52,24 @@ def sign_test_p(wins: int, losses: int) -> float:
     k = min(wins, losses)
     tail = sum(comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
+
+
+def cluster_bootstrap_interval(groups: list[list[float]], reps: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float] | None:
+    """A `level` percentile interval for the mean of all values, resampling whole groups with
+    replacement (the values of one group, e.g. the revisions of one problem, are not independent)."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return None
+    rng = random.Random(seed)
+    sums, counts = [sum(g) for g in groups], [len(g) for g in groups]
+    means = []
+    for _ in range(reps):
+        pick = [rng.randrange(len(groups)) for _ in groups]
+        means.append(sum(sums[i] for i in pick) / sum(counts[i] for i in pick))
+    means.sort()
+    lo = means[int((1 - level) / 2 * reps)]
+    hi = means[min(reps - 1, int((1 + level) / 2 * reps))]
+    return lo, hi
 
 
 def auroc(scores: list[float], labels: list[bool]) -> float | None:

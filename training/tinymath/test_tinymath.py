@@ -36,7 +36,7 @@ from tinymath.data import (  # noqa: E402
     split_steps,
 )
 from tinymath.export import export, load  # noqa: E402
-from tinymath.metrics import auroc, best_of_n_weighted, majority_vote, pass_at_k, sign_test_p  # noqa: E402
+from tinymath.metrics import auroc, best_of_n_weighted, cluster_bootstrap_interval, majority_vote, pass_at_k, sign_test_p  # noqa: E402
 from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
 from tinymath.sample import generate, prm_scores  # noqa: E402
 
@@ -265,6 +265,23 @@ class Metrics(unittest.TestCase):
         self.assertAlmostEqual(sign_test_p(1, 9), sign_test_p(9, 1))
         self.assertEqual(sign_test_p(3, 3), 1.0)
         self.assertEqual(sign_test_p(0, 0), 1.0)
+
+    def test_cluster_bootstrap_interval(self):
+        # Identical groups: no spread at all.
+        self.assertEqual(cluster_bootstrap_interval([[0.5, 0.5]] * 10), (0.5, 0.5))
+        self.assertIsNone(cluster_bootstrap_interval([[], []]))
+        # 400 independent coin flips, one per group: about mean +- 1.96 * 0.5 / 20.
+        rng = __import__("random").Random(4)
+        flips = [[float(rng.random() < 0.5)] for _ in range(400)]
+        mean = sum(f[0] for f in flips) / 400
+        lo, hi = cluster_bootstrap_interval(flips)
+        self.assertLess(lo, mean)
+        self.assertGreater(hi, mean)
+        self.assertAlmostEqual(hi - lo, 2 * 1.96 * 0.5 / 20, delta=0.015)
+        # The same flips repeated 8 times inside each group carry no more information: the interval
+        # must not shrink by sqrt(8), as it would if the values were resampled one by one.
+        lo8, hi8 = cluster_bootstrap_interval([f * 8 for f in flips])
+        self.assertAlmostEqual(hi8 - lo8, hi - lo, delta=0.015)
 
 
 class Resume(unittest.TestCase):
