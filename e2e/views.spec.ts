@@ -70,6 +70,10 @@ test('the hardest level: long chains stay readable in the revisions view and the
   await expect(page.getByLabel('Difficulty level')).toHaveValue('7');
   await expect(stage(page)).toHaveAttribute('data-view', 'revisions');
   await expect(page.getByRole('listitem', { name: /^Chain \d/ })).toHaveCount(2);
+  // Both chains fit beside the vote at 1280 px: nothing is cut off or hidden behind a scroll.
+  const chains = stage(page).getByRole('list', { name: 'Chains' });
+  const overflow = await chains.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
   await screenshot(page, 'level7-revisions', info.project.name);
 
   const trace = await currentTrace(page);
