@@ -17,8 +17,8 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   revrl      (revmodel, micro) an experiment: a revision model trained by a policy gradient on its
              revisions of those attempts
   revdistill the revision model, tinymath-rev: the generator distilled onto revision prompts of both
-             sets of wrong attempts, from its own plain-prompt distribution, keeping attempt 1's sure characters and forbidding its
-             unsure ones (tinymath/revdistill.py)
+             sets of wrong attempts, from its own plain-prompt distribution, keeping attempt 1's
+             sure characters and forbidding its unsure ones (tinymath/revdistill.py)
   export     float16 exports (config, tokenizer, golden logits) of the generator, PRM and revision model
   eval       REPORT.md + report.json on held-out problems
 Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
