@@ -32,9 +32,10 @@ from .sample import generate_batched
 BANNED = [tok.PAD_ID, tok.STOI[tok.PRM_TAG]]
 
 
-def _batch(prompts: list[str], conts: list[str]):
-    """Padded ids, positions, segments and, per row, where the continuation's first character is
-    predicted from and its length."""
+def _continuation_logits(model, prompts: list[str], conts: list[str]) -> torch.Tensor:
+    """[sum of continuation lengths, V]: the logits with which `model` predicts each character of
+    each continuation after its prompt (one padded forward pass), with the sampler's masks (banned
+    tokens; no <eos> as the first character)."""
     exs = [lm_example(p, c) for p, c in zip(prompts, conts)]
     N, T = len(exs), max(len(e.ids) for e in exs)
     idx = torch.full((N, T), tok.PAD_ID, dtype=torch.long)
@@ -44,15 +45,11 @@ def _batch(prompts: list[str], conts: list[str]):
         idx[b, : len(e.ids)] = torch.tensor(e.ids)
         pos[b, : len(e.ids)] = torch.tensor(e.positions)
         seg[b, : len(e.ids)] = 0
-    return idx, pos, seg, [e.loss_from - 1 for e in exs]
-
-
-def _gather(logits: torch.Tensor, starts: list[int], lens: list[int]) -> torch.Tensor:
-    """[sum(lens), V]: the logits that predict each continuation character, with the sampler's
-    masks (banned tokens; no <eos> as the first character)."""
+    logits = model(idx, pos, seg)
     rows = []
-    for b, (s, n) in enumerate(zip(starts, lens)):
-        x = logits[b, s : s + n].clone()
+    for b, (e, c) in enumerate(zip(exs, conts)):
+        s = e.loss_from - 1  # the position that predicts the continuation's first character
+        x = logits[b, s : s + len(c)].clone()
         x[:, BANNED] = float("-inf")
         x[0, tok.EOS_ID] = float("-inf")
         rows.append(x)
@@ -66,11 +63,8 @@ def targets(teacher, items: list[tuple[dict, str, str]], tau: float, copy_tau: f
     next character, where the generator gave it at least that much, is the whole target: keep what
     the generator was sure of, change what it was not. With `with_rows`, also a bool [sum of
     continuation lengths]: the characters where the rule forbade attempt 1's next one."""
-    prompts = [p["prompt"] for p, _, _ in items]
-    conts = [c for _, _, c in items]
-    idx, pos, seg, starts = _batch(prompts, conts)
     with torch.no_grad():
-        probs = F.softmax(_gather(teacher(idx, pos, seg), starts, [len(c) for c in conts]), -1)
+        probs = F.softmax(_continuation_logits(teacher, [p["prompt"] for p, _, _ in items], [c for _, _, c in items]), -1)
     forbid = torch.zeros_like(probs, dtype=torch.bool)
     copy = torch.zeros(probs.shape[0], dtype=torch.bool)
     row = 0
@@ -101,9 +95,7 @@ def kl_loss(student, items: list[tuple[dict, str, str]], target: torch.Tensor, p
     """Mean over characters of KL(target || student after the revision prompt, or after the plain
     prompt when `plain`), each character weighted by `weight` [characters] when given."""
     prompts = [p["prompt"] if plain else revision_prompt(p, [a]) for p, a, _ in items]
-    conts = [c for _, _, c in items]
-    idx, pos, seg, starts = _batch(prompts, conts)
-    logp = F.log_softmax(_gather(student(idx, pos, seg), starts, [len(c) for c in conts]), -1)
+    logp = F.log_softmax(_continuation_logits(student, prompts, [c for _, _, c in items]), -1)
     t = target
     ce = -(t * torch.where(t > 0, logp, torch.zeros_like(logp))).sum(-1)
     ent = -(t * torch.where(t > 0, t.log(), torch.zeros_like(t))).sum(-1)
@@ -136,8 +128,7 @@ def departures(model, problems: list[dict]) -> list[tuple[str, torch.Tensor]]:
     (unnormalised: their sum is the chance that a sample leaves the canonical solution)."""
     model.eval()
     sols = [p["solution"] for p in problems]
-    idx, pos, seg, starts = _batch([p["prompt"] for p in problems], sols)
-    probs = F.softmax(_gather(model(idx, pos, seg), starts, [len(c) for c in sols]), -1)
+    probs = F.softmax(_continuation_logits(model, [p["prompt"] for p in problems], sols), -1)
     out, row = [], 0
     for sol in sols:
         ids = torch.tensor(tok.encode(sol))
@@ -245,7 +236,8 @@ class Distill:
         for part in _chunks(items, hp.get("chunk_tokens", 8192)):
             tgt, nf, rule = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"), with_rows=True)
             # `rule_weight`: the characters where the rule forbids attempt 1's slip are a few in a
-            # thousand; weighting them more makes the student learn the rule, not just the copy.
+            # thousand; weights of 10 and 30 were tried and did not teach the rule (training/README.md,
+            # "More wrong attempts"), so the pipeline leaves it at 1.
             rw = float(hp.get("rule_weight", 1.0))
             loss = kl_loss(self.student, part, tgt, weight=None if rw == 1.0 else 1.0 + (rw - 1.0) * rule.float())
             if hp.get("plain", 0) > 0:
