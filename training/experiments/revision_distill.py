@@ -14,7 +14,7 @@ import json
 import os
 
 import torch
-from common import GENERATOR, ROOT, log
+from common import GENERATOR, ROOT, distinct_attempts, log
 
 from tinymath import evaluate, revdistill
 from tinymath.data import grade, load_jsonl, revision_prompt
@@ -65,16 +65,7 @@ def cmd_eval(args) -> None:
         )
         ok = [grade(problems[i // n], s)[0] for i, s in enumerate(samples)]
         per_problem = [sum(ok[i * n : (i + 1) * n]) for i in range(len(problems))]
-        items, right = [], []
-        for pi in range(len(problems)):
-            w, r = [], []
-            for j in range(n):
-                t = samples[pi * n + j]
-                lst = r if ok[pi * n + j] else w
-                if t not in lst:
-                    lst.append(t)
-            items += [(pi, t) for t in w[:2]]
-            right += [(pi, t) for t in r[:1]]
+        items, right = distinct_attempts(samples, ok, n, 2, 1)
         prompts = [revision_prompt(problems[pi], [t]) for pi, t in items for _ in range(R)]
         outs = evaluate._sample(rev, prompts, max_new, 1.0, 2000 + level)
         good = [grade(problems[items[j // R][0]], o)[0] for j, o in enumerate(outs)]

@@ -31,7 +31,7 @@ import os
 import random
 
 import torch
-from common import GENERATOR, ROOT, log
+from common import GENERATOR, ROOT, distinct_attempts, log
 
 from tinymath.data import grade, load_jsonl, revision_prompt
 from tinymath.export import load
@@ -127,16 +127,7 @@ def cmd_eval(args) -> None:
         problems = [p for p in problems_all if p["level"] == level][:100]
         first = sample(gen, [p["prompt"] for p in problems for _ in range(N)], 1000 + level)
         ok = [grade(problems[i // N], s)[0] for i, s in enumerate(first)]
-        wrong, right = [], []
-        for pi in range(len(problems)):
-            w, r = [], []
-            for j in range(N):
-                s = first[pi * N + j]
-                lst = r if ok[pi * N + j] else w
-                if s not in lst:
-                    lst.append(s)
-            wrong += [(pi, s) for s in w[:2]]
-            right += [(pi, s) for s in r[:2]]
+        wrong, right = distinct_attempts(first, ok, N, 2, 2)
         fresh = sample(gen, [problems[pi]["prompt"] for pi, _ in wrong for _ in range(R)], 2000 + 10 * level)
         revs = sample(rev, [revision_prompt(problems[pi], [a]) for pi, a in wrong for _ in range(R)], 2097 + 10 * level)
         kept = sample(rev, [revision_prompt(problems[pi], [a]) for pi, a in right for _ in range(R)], 3000 + 10 * level)
