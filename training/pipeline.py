@@ -710,10 +710,10 @@ def stage_rlsample(cfg, train, _eval):
     return {"problems": len(problems), "samples": len(texts), "wrong_attempts": len(pairs), "by_level": by_level}
 
 
-def _train_revision_model(cfg, name, run, model, describe) -> None:
+def _train_revision_model(cfg, name, run, train, model, describe) -> None:
     """The revision stages' shared run: resume `run` (a revrl.PolicyGradient or revdistill.Distill)
-    from the stage's checkpoint, train it to the preset's steps with a checkpoint every
-    `ckpt_every`, and save `model` as the stage's model.pt."""
+    from the stage's checkpoint, `train` it (revrl.train or revdistill.train) to the preset's steps
+    with a checkpoint every `ckpt_every`, and save `model` as the stage's model.pt."""
     hp, d = cfg[name], stage_dir(cfg, name)
     ck = os.path.join(d, "ckpt.pt")
     if os.path.exists(ck):
@@ -721,7 +721,6 @@ def _train_revision_model(cfg, name, run, model, describe) -> None:
         log(f"{name}: resumed at step {run.step}/{hp['steps']}")
     log(f"{name}: {describe}")
     if run.pairs:
-        train = revrl.train if name == "revrl" else revdistill.train
         train(run, hp["steps"], log, name, lambda r: save_atomic(r.state(), ck), hp["ckpt_every"])
     torch.save(model.state_dict(), os.path.join(d, "model.pt"))
 
@@ -773,7 +772,7 @@ def stage_revrl(cfg, _train, _eval):
     torch.manual_seed(SEED + 13)
     pg = revrl.PolicyGradient(model, pairs, hp, SEED + 13)
     _train_revision_model(
-        cfg, "revrl", pg, model,
+        cfg, "revrl", pg, revrl.train, model,
         f"{len(pairs)} wrong attempts of levels {hp['levels']}, {hp['prompts']} prompts x {hp['group']} revisions per step",
     )
     r = pg.rewards
@@ -799,7 +798,7 @@ def stage_revdistill(cfg, _train, _eval):
     torch.manual_seed(SEED + 14)
     run = revdistill.Distill(student, teacher, pairs, hp, SEED + 14)
     by_level = {lv: len(v) for lv, v in run.by_level.items()}
-    _train_revision_model(cfg, "revdistill", run, student, f"{len(pairs)} wrong attempts (by level {by_level}), {hp['attempts']} a step")
+    _train_revision_model(cfg, "revdistill", run, revdistill.train, student, f"{len(pairs)} wrong attempts (by level {by_level}), {hp['attempts']} a step")
     k = run.losses
     return {
         "steps": run.step, "wrong_attempts": len(pairs), "train_seconds": run.elapsed,
