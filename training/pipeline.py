@@ -19,6 +19,8 @@ Stages (each writes <out>/<stage>/done.json when complete and is skipped on a re
   revdistill the revision model, tinymath-rev: the generator distilled onto revision prompts of both
              sets of wrong attempts, from its own plain-prompt distribution, keeping attempt 1's
              sure characters and forbidding its unsure ones (tinymath/revdistill.py)
+  revpg      the revision model continued: a policy gradient on its own revisions of levels 1-2,
+             with that distillation on every level as an anchor (revdistill.DistillPG)
   export     float16 exports (config, tokenizer, golden logits) of the generator, PRM and revision model
   eval       REPORT.md + report.json on held-out problems
 Training stages save a checkpoint every `ckpt_every` steps (model, optimizer, packer state, RNG), and
@@ -110,6 +112,14 @@ PRESETS = {
             steps=500, attempts=32, lr=1.5e-4, warmup=20, tau=0.5, copy_tau=0.5, chunk_tokens=8192, ckpt_every=25,
             level_weights={1: 1.0, 2: 1.0, 3: 1.0, 4: 0.25, 5: 0.25, 6: 0.25, 7: 0.25},
         ),
+        # Then the policy gradient on its own revisions of levels 1-2 (where a wrong attempt is a
+        # rare slip), 16 attempts x 8 revisions a step, with the distillation on 16 attempts of every
+        # level as an anchor (weight 20), in one update a step; 300 steps, ~4.4 s a step here.
+        revpg=dict(
+            steps=300, lr=1e-4, warmup=10, prompts=16, group=8, right_frac=0.25, pg_levels=[1, 2], max_new=260,
+            anchor=20.0, attempts=16, tau=0.5, copy_tau=0.5, chunk_tokens=8192, ckpt_every=25,
+            level_weights={1: 1.0, 2: 1.0, 3: 1.0, 4: 0.25, 5: 0.25, 6: 0.25, 7: 0.25},
+        ),
         export_revision=True,
         eval=dict(per_level=100, samples=64, bon=16, rev_attempts=2, rev_samples=8, max_new=260),
     ),
@@ -148,6 +158,10 @@ PRESETS = {
         # in `full`, so the runtime's parity test covers all three models.
         revrl=dict(steps=3, prompts=2, group=2, lr=2e-4, right_frac=0.25, levels=[1, 2], max_new=40, ckpt_every=2),
         revdistill=dict(steps=3, attempts=2, lr=1e-3, warmup=1, tau=0.5, copy_tau=0.5, chunk_tokens=2048, ckpt_every=2),
+        revpg=dict(
+            steps=3, lr=1e-3, warmup=1, prompts=2, group=2, right_frac=0.25, pg_levels=[1, 2], max_new=40,
+            anchor=20.0, attempts=2, tau=0.5, copy_tau=0.5, chunk_tokens=2048, ckpt_every=2,
+        ),
         export_revision=True,
         eval=dict(per_level=4, samples=4, bon=2, rev_attempts=1, rev_samples=1, max_new=40),
     ),
@@ -170,6 +184,7 @@ PRESETS["revmodel"] = dict(
     revrl=dict(steps=400, prompts=16, group=8, lr=2e-4, right_frac=0.25, levels=[1, 2, 3], max_new=260, ckpt_every=25),
     slipsample=None,
     revdistill=None,
+    revpg=None,
 )
 
 SEED = 1234
@@ -784,7 +799,10 @@ def stage_revrl(cfg, _train, _eval):
 
 def revision_stage(cfg):
     """The stage whose model writes revisions (tinymath-rev), or None."""
-    return "revdistill" if cfg.get("revdistill") else "revrl" if cfg.get("revrl") else None
+    for name in ("revpg", "revdistill", "revrl"):
+        if cfg.get(name):
+            return name
+    return None
 
 
 def stage_revdistill(cfg, _train, _eval):
@@ -803,6 +821,29 @@ def stage_revdistill(cfg, _train, _eval):
     return {
         "steps": run.step, "wrong_attempts": len(pairs), "train_seconds": run.elapsed,
         "kl_first_25": sum(k[:25]) / max(len(k[:25]), 1), "kl_last_25": sum(k[-25:]) / max(len(k[-25:]), 1),
+    }
+
+
+def stage_revpg(cfg, _train, _eval):
+    """The revision model, continued: the distilled model (rounded as its export ships it) trained by
+    the policy gradient on its own revisions of levels 1-2 with the distillation of every level as an
+    anchor (revdistill.DistillPG). Checkpoints every `ckpt_every` steps."""
+    hp = cfg["revpg"]
+    pairs = _wrong_attempts(cfg, ("rlsample", "slipsample"))
+    teacher = shipped_generator(cfg)
+    teacher.eval()
+    student = revrl.rounded(load_model(cfg, "revdistill"))
+    run = revdistill.DistillPG(student, teacher, pairs, hp, SEED + 21, SEED * 1000 + 10_000)
+    _train_revision_model(
+        cfg, "revpg", run, revdistill.train, student,
+        f"policy gradient on {len(run.pg.pairs)} wrong attempts of levels {hp['pg_levels']}, "
+        f"{hp['prompts']} x {hp['group']} revisions a step; distillation anchor on {len(pairs)}, {hp['attempts']} a step",
+    )
+    r = run.rewards
+    return {
+        "steps": run.step, "train_seconds": run.elapsed,
+        "reward_first_25": sum(r[:25]) / max(len(r[:25]), 1), "reward_last_25": sum(r[-25:]) / max(len(r[-25:]), 1),
+        "kl_last_25": sum(run.losses[-25:]) / max(len(run.losses[-25:]), 1),
     }
 
 
@@ -892,6 +933,7 @@ STAGES = [
     ("slipsample", stage_slipsample),
     ("revrl", stage_revrl),
     ("revdistill", stage_revdistill),
+    ("revpg", stage_revpg),
     ("export", stage_export),
     ("eval", stage_eval),
 ]
@@ -958,7 +1000,7 @@ def main():
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()
     for name, fn in STAGES:
-        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "slipsample", "revrl", "revdistill"):
+        if cfg.get(name) is None and name in ("pretrain2", "revsample", "revision", "prmextra", "rlsample", "slipsample", "revrl", "revdistill", "revpg"):
             continue
         if is_done(cfg, name):
             log(f"{name}: done already, skipping")

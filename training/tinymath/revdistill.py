@@ -24,6 +24,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from . import revrl
 from . import tokenizer as tok
 from .data import grade, lm_example, revision_prompt
 from .revrl import first_wrong_line, run_steps
@@ -256,14 +257,92 @@ class Distill:
         return total
 
 
+class DistillPG(Distill):
+    """The distillation as an anchor under revrl's policy gradient, in one update a step.
+
+    Each step samples `group` revisions of each of `prompts` attempts of the levels `pg_levels` (a
+    `right_frac` share of them the canonical solution, a right attempt 1) from the current model,
+    rewards a right final answer, and weights each revision's log-probability by its reward minus
+    its group's mean (revrl.PolicyGradient); to that gradient it adds `anchor` x the distillation
+    KL on `attempts` attempts of every level (Distill), so that the levels without a policy
+    gradient keep what the distillation gave them. Starting from the distilled model, the policy
+    gradient rewards whatever makes its own revisions right, which the distillation could only
+    approximate (training/README.md, "A policy gradient on the distilled model").
+    """
+
+    def __init__(self, student, teacher, pairs: list[dict], hp: dict, seed: int, sample_seed: int):
+        super().__init__(student, teacher, pairs, hp, seed)
+        self.pg = revrl.PolicyGradient(student, [q for q in pairs if q["problem"].get("level", 0) in hp["pg_levels"]], hp, seed + 1)
+        self.pg.opt = self.opt  # one optimizer, one update for both terms
+        self.sample_seed = sample_seed  # step k samples its revisions with seed sample_seed + k
+        self.rewards: list[float] = []
+
+    def state(self) -> dict:
+        return {**super().state(), "pg_rng": self.pg.rng.getstate(), "rewards": self.rewards}
+
+    def load_state(self, s: dict) -> None:
+        super().load_state(s)
+        self.pg.rng.setstate(s["pg_rng"])
+        self.rewards = s["rewards"]
+
+    def train_step(self) -> float:
+        hp, student, pg = self.hp, self.student, self.pg
+        t0 = time.time()
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr()
+        batch = []
+        for _ in range(hp["prompts"]):
+            q = pg.rng.choice(pg.pairs)
+            batch.append((q["problem"], q["problem"]["solution"] if pg.rng.random() < hp["right_frac"] else q["attempt"]))
+        G = hp["group"]
+        prompts = [revision_prompt(p, [a]) for p, a in batch for _ in range(G)]
+        student.eval()
+        outs = revrl.sample(student, prompts, self.sample_seed + self.step, hp.get("max_new", 260))
+        r = torch.tensor([float(grade(batch[j // G][0], o)[0]) for j, o in enumerate(outs)])
+        adv = (r.view(-1, G) - r.view(-1, G).mean(1, keepdim=True)).view(-1)
+        # Only revisions whose group had both rewards carry a gradient; short ones first.
+        keep = sorted((adv != 0).nonzero().squeeze(1).tolist(), key=lambda i: len(prompts[i]) + len(outs[i]))
+        student.train()
+        self.opt.zero_grad(set_to_none=True)
+        for c in range(0, len(keep), 32):
+            ch = keep[c : c + 32]
+            lp, _ = revrl.completion_logprobs(student, [prompts[i] for i in ch], [outs[i] for i in ch])
+            (-(adv[ch] * lp).sum() / len(keep)).backward()
+        items = []
+        for _ in range(hp["attempts"]):
+            q = self.rng.choice(self.by_level[self.rng.choices(self.levels, self.weights)[0]])
+            items.append((q["problem"], q["attempt"], q["attempt"]))
+            items.append((q["problem"], q["attempt"], q["problem"]["solution"]))
+        items.sort(key=lambda it: len(revision_prompt(it[0], [it[1]])) + len(it[2]))
+        n_chars, total, forbidden = sum(len(c) for _, _, c in items), 0.0, 0
+        for part in _chunks(items, hp.get("chunk_tokens", 8192)):
+            tgt, nf = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"))
+            loss = kl_loss(student, part, tgt)
+            w = sum(len(x[2]) for x in part) / n_chars
+            (hp["anchor"] * loss * w).backward()
+            total += float(loss) * w
+            forbidden += nf
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        self.opt.step()
+        self.step += 1
+        self.losses.append(total)
+        self.forbidden.append(forbidden)
+        self.rewards.append(float(r.mean()))
+        self.elapsed += time.time() - t0
+        return total
+
+
 def train(d: Distill, steps: int, log: Callable[[str], None], name: str,
           ckpt: Callable[[Distill], None] | None = None, ckpt_every: int = 25) -> None:
-    """Run `d` to `steps`, logging the mean KL every 10 steps and checkpointing."""
+    """Run `d` to `steps`, logging the mean KL (and, for DistillPG, the mean reward) every 10 steps
+    and checkpointing."""
 
     def status() -> str:
         last = d.losses[-10:]
+        reward = getattr(d, "rewards", None)
         return (
-            f"KL {sum(last) / len(last):.4f} (last {len(last)} steps), "
+            (f"reward {sum(reward[-10:]) / len(reward[-10:]):.3f}, " if reward else "")
+            + f"KL {sum(last) / len(last):.4f} (last {len(last)} steps), "
             f"{d.forbidden[-1]} characters forbidden in the last batch"
         )
 

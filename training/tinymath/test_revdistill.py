@@ -1,6 +1,8 @@
 """The distilled revision model (revdistill.py): the targets follow the rule exactly (forbidden only
 while the continuation is still attempt 1, and only where the generator was unsure), the loss is
-the KL divergence, and a few steps teach the rule to a model that reads the revision prompt."""
+the KL divergence, and a few steps teach the rule to a model that reads the revision prompt; the
+policy gradient on top of it (DistillPG) is the distillation when no revision differs in reward and
+moves probability from a repeated slip to the right revision when they do."""
 from __future__ import annotations
 
 import copy
@@ -125,6 +127,88 @@ class TrainTest(unittest.TestCase):
         c.load_state(state)
         for _ in range(2):
             c.train_step()
+        for k, v in a.student.state_dict().items():
+            self.assertTrue(torch.equal(v, c.student.state_dict()[k]), k)
+
+
+class DistillPGTest(unittest.TestCase):
+    """revdistill.DistillPG: the policy gradient and the distillation anchor in one update."""
+
+    PAIRS = [
+        {"problem": {**PROBLEM, "level": 1}, "attempt": WRONG},
+        {"problem": {"prompt": "Q:5,+1\n", "solution": "5+1=6\nA:6\n", "answer": "6", "start": 5,
+                     "ops": [{"op": "+", "operand": 1}], "level": 2}, "attempt": "5+1=7\nA:7\n"},
+    ]
+    HP = dict(lr=1e-2, warmup=1, attempts=2, tau=0.5, copy_tau=0.5, prompts=2, group=2, right_frac=0.0, pg_levels=[1, 2], anchor=1.0)
+
+    def setUp(self):
+        self.orig = D.revrl.sample
+
+    def tearDown(self):
+        D.revrl.sample = self.orig
+
+    def stub(self, right: bool, wrong: bool):
+        """Each group of two revisions: the canonical solution and/or attempt 1 again."""
+
+        def sample(model, prompts, seed, max_new=260):
+            out = []
+            for p in prompts[::2]:
+                q = next(x for x in self.PAIRS if p.endswith(x["problem"]["prompt"]))
+                sol, att = q["problem"]["solution"], q["attempt"]
+                out += [sol if right else att, att if wrong else sol]
+            return out
+
+        D.revrl.sample = sample
+
+    def test_without_a_reward_signal_it_is_the_distillation(self):
+        # Every revision right: no advantages, so the update is the anchor's alone, and with weight
+        # 1 it is exactly Distill's (its attempts drawn by the same RNG).
+        self.stub(right=True, wrong=False)
+        teacher = tiny()
+        a = D.DistillPG(copy.deepcopy(teacher), teacher, self.PAIRS, self.HP, 3, 0)
+        b = D.Distill(copy.deepcopy(teacher), teacher, self.PAIRS, self.HP, 3)
+        for _ in range(2):
+            a.train_step()
+            b.train_step()
+        self.assertEqual(a.rewards, [1.0, 1.0])
+        for k, v in a.student.state_dict().items():
+            self.assertTrue(torch.equal(v, b.student.state_dict()[k]), k)
+
+    def test_the_policy_gradient_moves_probability_off_the_repeated_slip(self):
+        self.stub(right=True, wrong=True)
+        teacher = tiny()
+        pr = revision_prompt(PROBLEM, [WRONG])
+
+        def margin(m):  # log p(canonical) - log p(attempt 1 again) after the revision prompt
+            with torch.no_grad():
+                lp, _ = D.revrl.completion_logprobs(m, [pr, pr], [PROBLEM["solution"], WRONG])
+            return float(lp[0] - lp[1])
+
+        margins = {}
+        for anchor in (0.0, 1.0):
+            d = D.DistillPG(copy.deepcopy(teacher), teacher, self.PAIRS[:1], {**self.HP, "anchor": anchor}, 3, 0)
+            for _ in range(3):
+                d.train_step()
+            margins[anchor] = margin(d.student)
+        before = margin(teacher)
+        self.assertGreater(margins[0.0], before + 0.5)
+        self.assertGreater(margins[1.0], before + 0.5)
+
+    def test_state_resumes_bit_for_bit(self):
+        self.stub(right=True, wrong=True)
+        teacher = tiny()
+        hp = {**self.HP, "right_frac": 0.5}
+        a = D.DistillPG(copy.deepcopy(teacher), teacher, self.PAIRS, hp, 3, 0)
+        for _ in range(3):
+            a.train_step()
+        b = D.DistillPG(copy.deepcopy(teacher), teacher, self.PAIRS, hp, 3, 0)
+        b.train_step()
+        state = copy.deepcopy(b.state())
+        c = D.DistillPG(tiny(9), teacher, self.PAIRS, hp, 3, 0)
+        c.load_state(state)
+        for _ in range(2):
+            c.train_step()
+        self.assertEqual((c.step, c.rewards), (3, a.rewards))
         for k, v in a.student.state_dict().items():
             self.assertTrue(torch.equal(v, c.student.state_dict()[k]), k)
 
