@@ -218,20 +218,22 @@ class Distill:
             return hp["lr"] * (self.step + 1) / w
         return hp["lr"]
 
-    def train_step(self) -> float:
-        hp, rng = self.hp, self.rng
-        t0 = time.time()
+    def draw(self, n: int) -> list[tuple[dict, str, str]]:
+        """`n` attempts, each a level drawn by `level_weights` and then one of its attempts, as
+        (problem, attempt 1, continuation) items with both continuations (attempt 1 itself and the
+        canonical solution), similar lengths together so that a forward pass pads little."""
         items = []
-        for _ in range(hp["attempts"]):
-            q = rng.choice(self.by_level[rng.choices(self.levels, self.weights)[0]])
+        for _ in range(n):
+            q = self.rng.choice(self.by_level[self.rng.choices(self.levels, self.weights)[0]])
             items.append((q["problem"], q["attempt"], q["attempt"]))
             items.append((q["problem"], q["attempt"], q["problem"]["solution"]))
-        # Similar lengths together, so that a forward pass pads little.
         items.sort(key=lambda it: len(revision_prompt(it[0], [it[1]])) + len(it[2]))
-        for g in self.opt.param_groups:
-            g["lr"] = self.lr()
-        self.student.train()
-        self.opt.zero_grad(set_to_none=True)
+        return items
+
+    def backward(self, items: list[tuple[dict, str, str]], scale: float = 1.0) -> tuple[float, int]:
+        """Add `scale` x the gradient of the mean KL over `items`' characters to the student's;
+        returns that KL and how many characters the rule forbade."""
+        hp = self.hp
         total, forbidden = 0.0, 0
         n_chars = sum(len(c) for _, _, c in items)
         for part in _chunks(items, hp.get("chunk_tokens", 8192)):
@@ -245,9 +247,19 @@ class Distill:
                 # The student is the generator itself: keep its first attempts where they were.
                 loss = loss + hp["plain"] * kl_loss(self.student, part, targets(self.teacher, part, 0.0)[0], plain=True)
             w = sum(len(x[2]) for x in part) / n_chars
-            (loss * w).backward()
+            (scale * loss * w).backward()
             total += float(loss) * w
             forbidden += nf
+        return total, forbidden
+
+    def train_step(self) -> float:
+        t0 = time.time()
+        items = self.draw(self.hp["attempts"])
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr()
+        self.student.train()
+        self.opt.zero_grad(set_to_none=True)
+        total, forbidden = self.backward(items)
         torch.nn.utils.clip_grad_norm_(self.student.parameters(), 1.0)
         self.opt.step()
         self.step += 1
@@ -286,48 +298,18 @@ class DistillPG(Distill):
         self.rewards = s["rewards"]
 
     def train_step(self) -> float:
-        hp, student, pg = self.hp, self.student, self.pg
         t0 = time.time()
         for g in self.opt.param_groups:
             g["lr"] = self.lr()
-        batch = []
-        for _ in range(hp["prompts"]):
-            q = pg.rng.choice(pg.pairs)
-            batch.append((q["problem"], q["problem"]["solution"] if pg.rng.random() < hp["right_frac"] else q["attempt"]))
-        G = hp["group"]
-        prompts = [revision_prompt(p, [a]) for p, a in batch for _ in range(G)]
-        student.eval()
-        outs = revrl.sample(student, prompts, self.sample_seed + self.step, hp.get("max_new", 260))
-        r = torch.tensor([float(grade(batch[j // G][0], o)[0]) for j, o in enumerate(outs)])
-        adv = (r.view(-1, G) - r.view(-1, G).mean(1, keepdim=True)).view(-1)
-        # Only revisions whose group had both rewards carry a gradient; short ones first.
-        keep = sorted((adv != 0).nonzero().squeeze(1).tolist(), key=lambda i: len(prompts[i]) + len(outs[i]))
-        student.train()
         self.opt.zero_grad(set_to_none=True)
-        for c in range(0, len(keep), 32):
-            ch = keep[c : c + 32]
-            lp, _ = revrl.completion_logprobs(student, [prompts[i] for i in ch], [outs[i] for i in ch])
-            (-(adv[ch] * lp).sum() / len(keep)).backward()
-        items = []
-        for _ in range(hp["attempts"]):
-            q = self.rng.choice(self.by_level[self.rng.choices(self.levels, self.weights)[0]])
-            items.append((q["problem"], q["attempt"], q["attempt"]))
-            items.append((q["problem"], q["attempt"], q["problem"]["solution"]))
-        items.sort(key=lambda it: len(revision_prompt(it[0], [it[1]])) + len(it[2]))
-        n_chars, total, forbidden = sum(len(c) for _, _, c in items), 0.0, 0
-        for part in _chunks(items, hp.get("chunk_tokens", 8192)):
-            tgt, nf = targets(self.teacher, part, hp["tau"], hp.get("copy_tau"))
-            loss = kl_loss(student, part, tgt)
-            w = sum(len(x[2]) for x in part) / n_chars
-            (hp["anchor"] * loss * w).backward()
-            total += float(loss) * w
-            forbidden += nf
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        reward, _ = self.pg.backward(self.sample_seed + self.step)
+        total, forbidden = self.backward(self.draw(self.hp["attempts"]), self.hp["anchor"])
+        torch.nn.utils.clip_grad_norm_(self.student.parameters(), 1.0)
         self.opt.step()
         self.step += 1
         self.losses.append(total)
         self.forbidden.append(forbidden)
-        self.rewards.append(float(r.mean()))
+        self.rewards.append(reward)
         self.elapsed += time.time() - t0
         return total
 

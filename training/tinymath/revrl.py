@@ -105,9 +105,11 @@ class PolicyGradient:
         self.rng.setstate(s["rng"])
         self.step, self.rewards, self.elapsed = s["step"], s["rewards"], s["elapsed"]
 
-    def train_step(self) -> float:
+    def backward(self, seed: int) -> tuple[float, bool]:
+        """Sample a batch's revisions (with `seed`) and add the policy gradient's loss gradient to
+        the model's (the caller zeroes and steps the optimizer). Returns the mean reward and whether
+        any revision carried a gradient."""
         hp, rng, model = self.hp, self.rng, self.model
-        t0 = time.time()
         batch = []
         for _ in range(hp["prompts"]):
             q = rng.choice(self.pairs)
@@ -116,24 +118,29 @@ class PolicyGradient:
         G = hp["group"]
         prompts = [revision_prompt(p, [a]) for p, a in batch for _ in range(G)]
         model.eval()
-        outs = sample(model, prompts, self.seed * 1000 + 10_000 + self.step, hp.get("max_new", 260))
+        outs = sample(model, prompts, seed, hp.get("max_new", 260))
         r = torch.tensor([float(grade(batch[j // G][0], o)[0]) for j, o in enumerate(outs)])
         grouped = r.view(hp["prompts"], G)
         adv = (grouped - grouped.mean(1, keepdim=True)).view(-1)
         # Only completions whose group had both rewards carry a gradient; short ones first, so each
         # forward pass pads little.
         keep = sorted((adv != 0).nonzero().squeeze(1).tolist(), key=lambda i: len(prompts[i]) + len(outs[i]))
-        if keep:
-            model.train()
-            self.opt.zero_grad(set_to_none=True)
-            for c in range(0, len(keep), 32):
-                ch = keep[c : c + 32]
-                lp, _ = completion_logprobs(model, [prompts[i] for i in ch], [outs[i] for i in ch])
-                (-(adv[ch] * lp).sum() / len(keep)).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        model.train()
+        for c in range(0, len(keep), 32):
+            ch = keep[c : c + 32]
+            lp, _ = completion_logprobs(model, [prompts[i] for i in ch], [outs[i] for i in ch])
+            (-(adv[ch] * lp).sum() / len(keep)).backward()
+        return float(r.mean()), bool(keep)
+
+    def train_step(self) -> float:
+        t0 = time.time()
+        self.opt.zero_grad(set_to_none=True)
+        reward, any_gradient = self.backward(self.seed * 1000 + 10_000 + self.step)
+        if any_gradient:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             self.opt.step()
         self.step += 1
-        self.rewards.append(float(r.mean()))
+        self.rewards.append(reward)
         self.elapsed += time.time() - t0
         return self.rewards[-1]
 
