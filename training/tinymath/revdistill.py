@@ -252,6 +252,11 @@ class Distill:
             forbidden += nf
         return total, forbidden
 
+    def extra_backward(self) -> float:
+        """A subclass's own gradient, added before the distillation's in the same update; returns
+        the distillation's weight in that update."""
+        return 1.0
+
     def train_step(self) -> float:
         t0 = time.time()
         items = self.draw(self.hp["attempts"])
@@ -259,7 +264,7 @@ class Distill:
             g["lr"] = self.lr()
         self.student.train()
         self.opt.zero_grad(set_to_none=True)
-        total, forbidden = self.backward(items)
+        total, forbidden = self.backward(items, self.extra_backward())
         torch.nn.utils.clip_grad_norm_(self.student.parameters(), 1.0)
         self.opt.step()
         self.step += 1
@@ -284,8 +289,8 @@ class DistillPG(Distill):
 
     def __init__(self, student, teacher, pairs: list[dict], hp: dict, seed: int, sample_seed: int):
         super().__init__(student, teacher, pairs, hp, seed)
+        # Its batch RNG and `backward`; the update is Distill's (one optimizer for both terms).
         self.pg = revrl.PolicyGradient(student, [q for q in pairs if q["problem"].get("level", 0) in hp["pg_levels"]], hp, seed + 1)
-        self.pg.opt = self.opt  # one optimizer, one update for both terms
         self.sample_seed = sample_seed  # step k samples its revisions with seed sample_seed + k
         self.rewards: list[float] = []
 
@@ -297,21 +302,10 @@ class DistillPG(Distill):
         self.pg.rng.setstate(s["pg_rng"])
         self.rewards = s["rewards"]
 
-    def train_step(self) -> float:
-        t0 = time.time()
-        for g in self.opt.param_groups:
-            g["lr"] = self.lr()
-        self.opt.zero_grad(set_to_none=True)
+    def extra_backward(self) -> float:
         reward, _ = self.pg.backward(self.sample_seed + self.step)
-        total, forbidden = self.backward(self.draw(self.hp["attempts"]), self.hp["anchor"])
-        torch.nn.utils.clip_grad_norm_(self.student.parameters(), 1.0)
-        self.opt.step()
-        self.step += 1
-        self.losses.append(total)
-        self.forbidden.append(forbidden)
         self.rewards.append(reward)
-        self.elapsed += time.time() - t0
-        return total
+        return self.hp["anchor"]
 
 
 def train(d: Distill, steps: int, log: Callable[[str], None], name: str,
