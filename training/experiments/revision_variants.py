@@ -44,7 +44,7 @@ from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
-from common import GENERATOR, ROOT, log
+from common import GENERATOR, ROOT, distinct_attempts, log
 
 from tinymath import data, revdistill, revrl, sample
 from tinymath import tokenizer as tok
@@ -195,12 +195,8 @@ def _held_out_attempts(eval_out: str) -> list[dict]:
         with open(os.path.join(eval_out, "eval_cache", f"L{level}_samples.json")) as f:
             samples = json.load(f)
         ps = [p for p in problems if p["level"] == level][:100]
-        for pi, p in enumerate(ps):
-            w = []
-            for t in samples[pi * 64 : (pi + 1) * 64]:
-                if not grade(p, t)[0] and t not in w:
-                    w.append(t)
-            out += [{"problem": p, "attempt": t} for t in w[:2]]
+        wrong, _ = distinct_attempts(samples, [grade(ps[i // 64], t)[0] for i, t in enumerate(samples)], 64, 2, 0)
+        out += [{"problem": ps[pi], "attempt": t} for pi, t in wrong]
     return out
 
 
