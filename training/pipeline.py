@@ -187,6 +187,19 @@ PRESETS["revmodel"] = dict(
     revpg=None,
 )
 
+# An experiment, not shipped: the PRM retrained on the committed generator with its graded samples
+# all from that generator (`prmextra`, most of them on the hard levels) instead of partly from the
+# pretrained generator (`revsample`, which an export does not hold). Under training/out/prm2/:
+#   bash training/train.sh prm2 --from-export public/models --retrain-prm --stop-after prm
+# then `experiments/prm_choice.py score` (training/README.md, "The PRM on the generator's own samples").
+PRESETS["prm2"] = dict(
+    copy.deepcopy(PRESETS["full"]),
+    out="training/out/prm2",
+    export_dir="training/out/prm2/models",
+    prmextra=dict(per_level=[300, 300, 300, 600, 900, 1200, 1500], samples=8, max_new=260),
+    prm=dict(PRESETS["full"]["prm"], graded_from=["prmextra"]),
+)
+
 SEED = 1234
 LOG = None
 
@@ -651,10 +664,11 @@ def stage_prm(cfg, _train, _eval):
         if any(tok.PRM_TAG in st for st in it["steps"]):
             continue  # only from samplers that did not mask the tag; it would shift the labels
         add(it["problem"], it["steps"], it["labels"])
-    # Graded samples of the revision stage (pretrained generator) and of prmextra (final generator),
-    # labelled without rollouts: the last step (the answer) exactly; the other steps as `extra_labels`
-    # says (step_labels).
-    extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in ("revsample", "prmextra") if cfg.get(st)]
+    # Graded samples of the stages in `graded_from` (by default `revsample`, the pretrained
+    # generator's, and `prmextra`, the shipped generator's), labelled without rollouts: the last
+    # step (the answer) exactly; the other steps as `extra_labels` says (step_labels).
+    sources = hp.get("graded_from", ["revsample", "prmextra"])
+    extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in sources if cfg.get(st)]
     n_mc = len(pool)
     mode = hp.get("extra_labels", "final")
     for extra in extras:
@@ -942,12 +956,24 @@ STAGES = [
 EARLY_STAGES = ("pretrain", "pretrain2", "revsample", "revision", "prmdata", "prmextra", "prm")
 
 
-def seed_from_export(cfg, src):
-    """Mark the stages up to the PRM done with the final generator and PRM of an existing export.
+PRM_STAGES = ("prmdata", "prmextra", "prm")
+
+
+def seed_from_export(cfg, src, retrain_prm=False):
+    """Mark the stages up to the PRM done with the final generator and PRM of an existing export
+    (with `retrain_prm`, the stages up to the final generator only: the PRM's stages then run on it).
     The exports hold float16 weights, and every later stage reads those models rounded to float16
     (the revision model starts from the generator as shipped; the export rounds again, which
     changes nothing), so the later stages get exactly the weights that a run making the export
     would give them. Stage times are taken from the report of the run that made the export."""
+    if retrain_prm:
+        sources = cfg["prm"].get("graded_from", ["revsample", "prmextra"])
+        seeded = [st for st in sources if cfg.get(st) and st not in PRM_STAGES]
+        if seeded:
+            raise SystemExit(
+                f"--retrain-prm: the {cfg['name']} preset's PRM reads the samples of {', '.join(seeded)}, which an export "
+                "does not hold (a run from scratch makes them); the prm2 preset's recipe does not need them"
+            )
     gen_dir, prm_dir = (os.path.join(ROOT, src, n) for n in ("tinymath-gen", "tinymath-prm"))
     gen, prm = load_export(gen_dir), load_export(prm_dir)
     want_gen, want_prm = stage_model(cfg, final_generator_stage(cfg)), stage_model(cfg, "prm")
@@ -957,7 +983,7 @@ def seed_from_export(cfg, src):
     report = os.path.join(HERE, "report.json") if shipped else None
     prev = json.load(open(report)).get("wall_seconds", {}) if report and os.path.exists(report) else {}
     for name in EARLY_STAGES:
-        if cfg.get(name) is None or is_done(cfg, name):
+        if cfg.get(name) is None or is_done(cfg, name) or (retrain_prm and name in PRM_STAGES):
             continue
         if name == final_generator_stage(cfg):
             torch.save(want_gen.state_dict(), os.path.join(stage_dir(cfg, name), "model.pt"))
@@ -982,7 +1008,14 @@ def main():
         help="take the final generator and PRM from the export in DIR (e.g. public/models) instead of training "
         "them: the stages after the PRM run on exactly the shipped weights",
     )
+    ap.add_argument(
+        "--retrain-prm", action="store_true",
+        help="with --from-export: take only the final generator from the export and run the PRM's stages "
+        "(prmdata, prmextra, prm) on it",
+    )
     args = ap.parse_args()
+    if args.retrain_prm and not args.from_export:
+        ap.error("--retrain-prm needs --from-export")
     torch.set_num_threads(args.threads)
     cfg = copy.deepcopy(PRESETS[args.preset])
     cfg["name"] = args.preset
@@ -995,7 +1028,7 @@ def main():
     check_data_fingerprint(cfg)
     train, eval_problems = load_data(cfg)
     if args.from_export:
-        seed_from_export(cfg, args.from_export)
+        seed_from_export(cfg, args.from_export, args.retrain_prm)
     times_path = os.path.join(ROOT, cfg["out"], "times.json")
     times = json.load(open(times_path)) if os.path.exists(times_path) else {}
     t_all = time.time()

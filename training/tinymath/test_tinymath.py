@@ -346,6 +346,21 @@ class Resume(unittest.TestCase):
             p2 = pipeline.load_model(cfg, "prm").state_dict()
             for k, v in prm.state_dict().items():
                 self.assertTrue(torch.equal(p2[k], v.half().float()), k)
+            # --retrain-prm: the generator's stages are seeded, the PRM's are left to run on it; a
+            # recipe that reads the samples of a seeded stage (revsample) is refused up front.
+            again = copy.deepcopy(cfg)
+            again.update(out=os.path.join(d, "run3"))
+            with self.assertRaises(SystemExit) as e:
+                pipeline.seed_from_export(again, cfg["export_dir"], retrain_prm=True)
+            self.assertIn("revsample", str(e.exception))
+            again["prm"]["graded_from"] = ["prmextra"]
+            pipeline.seed_from_export(again, cfg["export_dir"], retrain_prm=True)
+            for name in pipeline.EARLY_STAGES:
+                self.assertEqual(pipeline.is_done(again, name), name not in pipeline.PRM_STAGES, name)
+            self.assertFalse(os.path.exists(os.path.join(pipeline.stage_dir(again, "prm"), "model.pt")))
+            seeded = pipeline.shipped_generator(again).state_dict()
+            for k, v in gen.state_dict().items():
+                self.assertTrue(torch.equal(seeded[k], v.half().float()), k)
             # An export of another shape is refused, not silently loaded.
             wide = copy.deepcopy(cfg)
             wide.update(out=os.path.join(d, "run2"), model=dict(cfg["model"], n_embd=48))
