@@ -15,7 +15,7 @@ import torch
 
 from . import tokenizer as tok
 from .data import extract_answer, grade, prm_text, revision_prompt, split_steps
-from .metrics import auroc, best_of_n_weighted, cluster_bootstrap_interval, majority_vote, pass_at_k, sign_test_p
+from .metrics import auroc, cluster_bootstrap_interval, pass_at_k, sign_test_p, weighted_vs_majority, within_problem_auroc
 from .sample import generate_batched, prm_scores
 
 MAX_PRM_STEPS = 24
@@ -118,14 +118,8 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log, rev=None):
         if k <= n:
             res[f"pass@{k}"] = sum(pass_at_k(n, c, k) for c in per_problem_c) / len(problems)
     groups = n // k_bon
-    maj, bon, bon_only, maj_only = 0, 0, 0, 0
-    for i, p in enumerate(problems):
-        for gi in range(groups):
-            sl = slice(i * n + gi * k_bon, i * n + (gi + 1) * k_bon)
-            m = majority_vote(answers[sl]) == str(int(p["answer"]))
-            w = best_of_n_weighted(answers[sl], final[sl]) == str(int(p["answer"]))
-            maj, bon = maj + m, bon + w
-            bon_only, maj_only = bon_only + (w and not m), maj_only + (m and not w)
+    rights = [str(int(p["answer"])) for p in problems]
+    maj, bon, bon_only, maj_only = weighted_vs_majority(answers, final, rights, n, k_bon)
     res[f"majority@{k_bon}"] = maj / (len(problems) * groups)
     res[f"best_of_{k_bon}_weighted_prm"] = bon / (len(problems) * groups)
     # The two pick from the same samples, so compare them pairwise: groups only one gets right.
@@ -144,13 +138,7 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log, rev=None):
     res["prm_auroc"] = auroc(final, correct)
     # Within one problem: does the PRM rank its right solutions above its wrong ones? (Pooled AUROC
     # also rewards scoring hard problems low, which says nothing about choosing among samples.)
-    within = [
-        auroc(final[i * n : (i + 1) * n], correct[i * n : (i + 1) * n])
-        for i in range(len(problems))
-        if 0 < per_problem_c[i] < n
-    ]
-    within = [w for w in within if w is not None]
-    res["prm_auroc_within_problem"] = sum(within) / len(within) if within else None
+    res["prm_auroc_within_problem"] = within_problem_auroc(final, correct, n)
     det = [first_wrong_detection(s, g[1][: len(s)]) for s, g in zip(scores, graded) if s]
     det = [d for d in det if d is not None]
     res["prm_first_wrong_step"] = {

@@ -43,6 +43,31 @@ def best_of_n_weighted(answers: list[str | None], scores: list[float]) -> str | 
     return max(total, key=lambda a: (total[a], -first[a]))
 
 
+def weighted_vs_majority(answers: list[str | None], scores: list[float], rights: list[str], n: int, k: int) -> tuple[int, int, int, int]:
+    """Problem i's samples are answers[i*n : (i+1)*n] (its right answer rights[i]); each run of k of
+    them is a group. Over all groups: (majority@k right, best-of-k weighted right, only weighted
+    right, only majority right). Both choose from the same samples, so the last two are the pairs
+    a sign test compares."""
+    maj = bon = w_only = m_only = 0
+    for i, right in enumerate(rights):
+        for g in range(n // k):
+            sl = slice(i * n + g * k, i * n + (g + 1) * k)
+            m = majority_vote(answers[sl]) == right
+            w = best_of_n_weighted(answers[sl], scores[sl]) == right
+            maj, bon, w_only, m_only = maj + m, bon + w, w_only + (w and not m), m_only + (m and not w)
+    return maj, bon, w_only, m_only
+
+
+def within_problem_auroc(scores: list[float], correct: list[bool], n: int) -> float | None:
+    """The AUROC of the scores of each problem's n samples (problem i's are [i*n : (i+1)*n]),
+    averaged over the problems that have both right and wrong samples; None if none has. Unlike a
+    pooled AUROC, it does not reward scoring hard problems low: it is what choosing among one
+    problem's samples needs."""
+    within = [auroc(scores[i : i + n], correct[i : i + n]) for i in range(0, len(scores), n) if 0 < sum(correct[i : i + n]) < n]
+    within = [w for w in within if w is not None]
+    return sum(within) / len(within) if within else None
+
+
 def sign_test_p(wins: int, losses: int) -> float:
     """Two-sided exact sign test: how likely a split at least this uneven is between two equally good
     methods, counting only the cases where exactly one of them is right."""

@@ -36,7 +36,16 @@ from tinymath.data import (  # noqa: E402
     split_steps,
 )
 from tinymath.export import export, load  # noqa: E402
-from tinymath.metrics import auroc, best_of_n_weighted, cluster_bootstrap_interval, majority_vote, pass_at_k, sign_test_p  # noqa: E402
+from tinymath.metrics import (  # noqa: E402
+    auroc,
+    best_of_n_weighted,
+    cluster_bootstrap_interval,
+    majority_vote,
+    pass_at_k,
+    sign_test_p,
+    weighted_vs_majority,
+    within_problem_auroc,
+)
 from tinymath.model import TinyConfig, TinyGPT  # noqa: E402
 from tinymath.sample import generate, prm_scores  # noqa: E402
 
@@ -258,6 +267,25 @@ class Metrics(unittest.TestCase):
         self.assertEqual(majority_vote(["3", None, "4", "4", "3"]), "3")
         self.assertEqual(best_of_n_weighted(["3", "4", "4"], [0.9, 0.3, 0.4]), "3")
         self.assertIsNone(majority_vote([None, None]))
+
+    def test_weighted_vs_majority_counts_groups_one_by_one(self):
+        # Two problems (right answers "1" and "2"), 4 samples each, groups of 2.
+        answers = ["1", "5", "5", "1", "2", "2", "7", "2"]
+        scores = [0.9, 0.1, 0.8, 0.1, 0.5, 0.5, 0.2, 0.1]
+        # Problem 1: group 1 ties 1/5, majority takes the first ("1") and so does the weighted vote;
+        # group 2 (5, 1): majority "5" (first), weighted "5" (0.8). Problem 2: group 1 both "2";
+        # group 2 (7, 2): majority "7" (first), weighted "7" (0.2 > 0.1).
+        self.assertEqual(weighted_vs_majority(answers, scores, ["1", "2"], 4, 2), (2, 2, 0, 0))
+        scores[2], scores[7] = 0.05, 0.9  # now the weighted vote picks "1" and "2" in the second groups
+        self.assertEqual(weighted_vs_majority(answers, scores, ["1", "2"], 4, 2), (2, 4, 2, 0))
+        # Groups only: samples left over after the last full group are not counted.
+        self.assertEqual(weighted_vs_majority(answers[:3] + answers[4:7], scores[:3] + scores[4:7], ["1", "2"], 3, 2), (2, 2, 0, 0))
+
+    def test_within_problem_auroc_averages_the_problems_with_both_outcomes(self):
+        scores = [0.9, 0.1, 0.2, 0.8, 0.5, 0.5]
+        correct = [True, False, True, False, True, True]  # problem 3 is all right: left out
+        self.assertAlmostEqual(within_problem_auroc(scores, correct, 2), (1.0 + 0.0) / 2)
+        self.assertIsNone(within_problem_auroc([0.1, 0.2], [True, True], 2))
 
     def test_sign_test_matches_the_binomial_tails(self):
         self.assertAlmostEqual(sign_test_p(0, 5), 2 / 32)
