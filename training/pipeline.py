@@ -449,6 +449,15 @@ def per_level_slice(train, per_level, offset, seed):
     return out
 
 
+# The shuffle seeds of the stages that sample the generator on training problems of every level.
+PROBLEM_SEEDS = {"revsample": SEED + 1, "prmdata": SEED + 6, "prmextra": SEED + 9}
+
+
+def stage_problems(cfg, train, stage):
+    """The training problems `stage` samples on: its preset's `per_level` of them, in its own shuffle."""
+    return per_level_slice(train, cfg[stage]["per_level"], 0, PROBLEM_SEEDS[stage])
+
+
 def stage_pretrain(cfg, train, _eval):
     hp = cfg["pretrain"]
     torch.manual_seed(SEED)
@@ -502,7 +511,7 @@ def sample_chunked(cfg, stage, model, prompts, hp, seed, chunk=1024, temperature
 def stage_revsample(cfg, train, _eval):
     hp = cfg["revsample"]
     model = load_model(cfg, pretrained_stage(cfg))
-    problems = per_level_slice(train, hp["per_level"], 0, SEED + 1)
+    problems = stage_problems(cfg, train, "revsample")
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "revsample", model, prompts, hp, SEED + 2)
     rng = random.Random(SEED + 3)
@@ -567,7 +576,7 @@ def stage_prmdata(cfg, train, _eval):
     model = load_model(cfg, final_generator_stage(cfg))
     # Problems after the ones the revision stage used (same shuffle seed would not matter: the
     # two stages shuffle with different seeds, the offset only makes overlap impossible by count).
-    problems = per_level_slice(train, hp["per_level"], 0, SEED + 6)
+    problems = stage_problems(cfg, train, "prmdata")
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "prmdata", model, prompts, hp, SEED + 7)
     items = []
@@ -619,7 +628,7 @@ def stage_prmextra(cfg, train, _eval):
     evaluation and the app, graded exactly: final-answer labels for the PRM without rollouts."""
     hp = cfg["prmextra"]
     model = load_model(cfg, final_generator_stage(cfg))
-    problems = per_level_slice(train, hp["per_level"], 0, SEED + 9)
+    problems = stage_problems(cfg, train, "prmextra")
     prompts = [p["prompt"] for p in problems for _ in range(hp["samples"])]
     texts = sample_chunked(cfg, "prmextra", model, prompts, hp, SEED + 10, stop_at_answer=True, no_empty=True)
     graded = [
@@ -649,6 +658,12 @@ def step_labels(correct: bool, verdicts: list[bool], n_steps: int, mode: str) ->
     return labels + [1.0 if correct else 0.0]
 
 
+def prm_graded_from(cfg) -> list[str]:
+    """The stages whose graded samples the PRM trains on: `prm.graded_from`, by default `revsample`
+    (the pretrained generator's) and `prmextra` (the final generator's); those the preset has."""
+    return [st for st in cfg["prm"].get("graded_from", ["revsample", "prmextra"]) if cfg.get(st)]
+
+
 def stage_prm(cfg, _train, _eval):
     hp = cfg["prm"]
     items = torch.load(os.path.join(stage_dir(cfg, "prmdata"), "items.pt"))
@@ -664,11 +679,9 @@ def stage_prm(cfg, _train, _eval):
         if any(tok.PRM_TAG in st for st in it["steps"]):
             continue  # only from samplers that did not mask the tag; it would shift the labels
         add(it["problem"], it["steps"], it["labels"])
-    # Graded samples of the stages in `graded_from` (by default `revsample`, the pretrained
-    # generator's, and `prmextra`, the shipped generator's), labelled without rollouts: the last
-    # step (the answer) exactly; the other steps as `extra_labels` says (step_labels).
-    sources = hp.get("graded_from", ["revsample", "prmextra"])
-    extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in sources if cfg.get(st)]
+    # Graded samples (prm_graded_from), labelled without rollouts: the last step (the answer)
+    # exactly; the other steps as `extra_labels` says (step_labels).
+    extras = [os.path.join(stage_dir(cfg, st), "graded.json") for st in prm_graded_from(cfg)]
     n_mc = len(pool)
     mode = hp.get("extra_labels", "final")
     for extra in extras:
@@ -967,8 +980,7 @@ def seed_from_export(cfg, src, retrain_prm=False):
     changes nothing), so the later stages get exactly the weights that a run making the export
     would give them. Stage times are taken from the report of the run that made the export."""
     if retrain_prm:
-        sources = cfg["prm"].get("graded_from", ["revsample", "prmextra"])
-        seeded = [st for st in sources if cfg.get(st) and st not in PRM_STAGES]
+        seeded = [st for st in prm_graded_from(cfg) if st not in PRM_STAGES]
         if seeded:
             raise SystemExit(
                 f"--retrain-prm: the {cfg['name']} preset's PRM reads the samples of {', '.join(seeded)}, which an export "
