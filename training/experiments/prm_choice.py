@@ -4,7 +4,7 @@ set), so that a PRM recipe can be chosen without looking at REPORT.md's problems
   sample: the shipped generator's samples (T=1, ended at the first answer line as in the app) on
           training problems that no PRM stage used, old recipe or new;
   score:  for a PRM (an export folder or a pipeline `prm/model.pt`, rounded to float16 as shipped;
-          or `likelihood`, the generator's own probability of the solution, for scale),
+          or `likelihood`, the generator's own probability of the solution as sampled, for scale),
           per level: majority@16 and PRM-weighted best-of-16 on the same groups, the groups only one
           of them gets right with a sign test, and the final score's AUROC pooled and within a
           problem.
@@ -25,26 +25,18 @@ from common import GENERATOR, ROOT, log
 
 import pipeline
 from tinymath import evaluate
-from tinymath import tokenizer as tok
 from tinymath.data import extract_answer, grade, load_jsonl, prm_text, split_steps
 from tinymath.export import load
-from tinymath.metrics import auroc, best_of_n_weighted, majority_vote, sign_test_p
-from tinymath.revrl import rounded
+from tinymath.metrics import auroc, sign_test_p, weighted_vs_majority, within_problem_auroc
+from tinymath.revrl import completion_logprobs, rounded
 from tinymath.sample import prm_scores
 
 
 def _used_ids(train) -> set:
     """Problems any PRM stage trained on: `revsample` (the old recipe's graded samples), `prmdata`
-    and `prmextra` (the full preset's counts; the old recipe's 300 a level are the first of them)."""
-    cfg, S = pipeline.PRESETS["full"], pipeline.SEED
-    used = set()
-    for per_level, seed in (
-        (cfg["revsample"]["per_level"], S + 1),
-        (cfg["prmdata"]["per_level"], S + 6),
-        (cfg["prmextra"]["per_level"], S + 9),
-    ):
-        used |= {p["id"] for p in pipeline.per_level_slice(train, per_level, 0, seed)}
-    return used
+    and `prmextra` (the `prm2` preset's counts; the committed recipe's 300 a level are the first of them)."""
+    cfg = pipeline.PRESETS["prm2"]
+    return {p["id"] for st in ("revsample", "prmdata", "prmextra") for p in pipeline.stage_problems(cfg, train, st)}
 
 
 def cmd_sample(a):
@@ -77,24 +69,15 @@ def _load_prm(path: str):
 
 
 def likelihood_scores(prompts: list[str], texts: list[str], batch: int = 256) -> list[float]:
-    """Not a PRM, for scale: the shipped generator's probability of the whole solution, exp(sum of
-    log p of its characters)."""
+    """Not a PRM, for scale: the shipped generator's probability of the whole solution as its sampler
+    draws it (revrl.completion_logprobs: the sampler's masks, and the end after the answer line)."""
     gen = load(GENERATOR)
     gen.eval()
     out = []
     with torch.no_grad():
         for c in range(0, len(texts), batch):
-            pairs = [(tok.encode(p), tok.encode(t)) for p, t in zip(prompts[c : c + batch], texts[c : c + batch])]
-            T = max(len(q) + len(s) for q, s in pairs)
-            idx = torch.full((len(pairs), T), tok.PAD_ID, dtype=torch.long)
-            seg = torch.ones((len(pairs), T), dtype=torch.long)
-            for b, (q, s) in enumerate(pairs):
-                idx[b, : len(q) + len(s)] = torch.tensor(q + s)
-                seg[b, : len(q) + len(s)] = 0
-            lp = torch.log_softmax(gen(idx, None, seg), -1)
-            for b, (q, s) in enumerate(pairs):
-                got = lp[b, len(q) - 1 : len(q) + len(s) - 1].gather(1, torch.tensor(s)[:, None])
-                out.append(math.exp(got.sum().item()))
+            lp, _ = completion_logprobs(gen, prompts[c : c + batch], texts[c : c + batch])
+            out += [math.exp(x) for x in lp.tolist()]
     return out
 
 
@@ -115,26 +98,17 @@ def cmd_score(a):
     total_w = total_m = 0
     for lv in sorted({p["level"] for p in problems}):
         idx = [i for i, p in enumerate(problems) if p["level"] == lv]
-        maj = bon = w_only = m_only = 0
-        within = []
-        for i in idx:
-            right = str(int(problems[i]["answer"]))
-            sl = slice(i * n, (i + 1) * n)
-            c = correct[sl]
-            if 0 < sum(c) < n:
-                within.append(auroc(final[sl], c))
-            for g in range(n // k):
-                gs = slice(i * n + g * k, i * n + (g + 1) * k)
-                m = majority_vote(answers[gs]) == right
-                w = best_of_n_weighted(answers[gs], final[gs]) == right
-                maj, bon, w_only, m_only = maj + m, bon + w, w_only + (w and not m), m_only + (m and not w)
+        sel = [i * n + j for i in idx for j in range(n)]
+        lv_answers, lv_final, lv_correct = [answers[j] for j in sel], [final[j] for j in sel], [correct[j] for j in sel]
+        rights = [str(int(problems[i]["answer"])) for i in idx]
+        maj, bon, w_only, m_only = weighted_vs_majority(lv_answers, lv_final, rights, n, k)
         groups = len(idx) * (n // k)
         total_w, total_m = total_w + w_only, total_m + m_only
-        pooled = auroc([final[i * n + j] for i in idx for j in range(n)], [correct[i * n + j] for i in idx for j in range(n)])
         print(
-            f"L{lv}: pass@1 {sum(correct[i * n + j] for i in idx for j in range(n)) / (len(idx) * n):.3f} "
+            f"L{lv}: pass@1 {sum(lv_correct) / len(sel):.3f} "
             f"majority@{k} {maj / groups:.3f} weighted {bon / groups:.3f} ({w_only} vs {m_only} groups, "
-            f"p {sign_test_p(w_only, m_only):.2f}) AUROC {pooled:.3f} within {sum(within) / len(within):.3f}"
+            f"p {sign_test_p(w_only, m_only):.2f}) AUROC {auroc(lv_final, lv_correct):.3f} "
+            f"within {within_problem_auroc(lv_final, lv_correct, n):.3f}"
         )
     print(f"all: {total_w} vs {total_m} groups, p {sign_test_p(total_w, total_m):.2f}")
 
