@@ -200,6 +200,18 @@ PRESETS["prm2"] = dict(
     prm=dict(PRESETS["full"]["prm"], graded_from=["prmextra"]),
 )
 
+# An experiment: prm2's recipe and data, and the PRM also reads the running sum of the generator's
+# log-probability over the solution (model.py, `confidence_sum`; format version 4). Its prmdata
+# and prmextra are prm2's (the same generator and seeds make the same samples; copying them saves
+# ~1 h):  cp -r training/out/prm2/prmdata training/out/prm2/prmextra training/out/prm3/
+#   bash training/train.sh prm3 --from-export public/models --retrain-prm --stop-after prm
+PRESETS["prm3"] = dict(
+    copy.deepcopy(PRESETS["prm2"]),
+    out="training/out/prm3",
+    export_dir="training/out/prm3/models",
+    prm=dict(PRESETS["prm2"]["prm"], confidence_sum=True),
+)
+
 SEED = 1234
 LOG = None
 
@@ -230,10 +242,11 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
-def new_model(cfg, extra_layers=0, confidence=False) -> TinyGPT:
+def new_model(cfg, extra_layers=0, confidence=False, confidence_sum=False) -> TinyGPT:
     shape = dict(cfg["model"])
     if confidence:
         shape["confidence_after"] = shape["n_layer"]
+        shape["confidence_sum"] = confidence_sum
     shape["n_layer"] += extra_layers
     return TinyGPT(TinyConfig(vocab_size=len(tok.VOCAB), **shape))
 
@@ -241,7 +254,9 @@ def new_model(cfg, extra_layers=0, confidence=False) -> TinyGPT:
 def stage_model(cfg, stage) -> TinyGPT:
     """A fresh model of the shape that `stage` saves (the PRM's is grown)."""
     hp = cfg["prm"]
-    return new_model(cfg, hp.get("grow", 0), hp.get("confidence", False)) if stage == "prm" else new_model(cfg)
+    if stage != "prm":
+        return new_model(cfg)
+    return new_model(cfg, hp.get("grow", 0), hp.get("confidence", False), hp.get("confidence_sum", False))
 
 
 def load_model(cfg, stage) -> TinyGPT:
@@ -698,18 +713,21 @@ def stage_prm(cfg, _train, _eval):
     # generator that writes the solutions it judges, whose confidence then is the sampler's own.
     model = load_model(cfg, final_generator_stage(cfg) if hp.get("base") == "final" else pretrained_stage(cfg))
     if hp.get("grow"):
-        model = grow(cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False))
+        model = grow(
+            cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False), hp.get("confidence_sum", False)
+        )
     return train_stage(cfg, "prm", model, pool, hp)
 
 
-def grow(cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False) -> TinyGPT:
+def grow(cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False, confidence_sum: bool = False) -> TinyGPT:
     """The base model with `extra` blocks on top whose output projections start at zero (so the
     grown model computes exactly what the base did). With `freeze`, only the new blocks and the
     final LayerNorm train: the base's next-token features stay intact for the new blocks to read.
     With `confidence`, the new blocks also get the base's confidence in each character (model.py):
     `ln_conf` is a frozen copy of the base's final LayerNorm, so the distribution it reads is
-    exactly the base's; the projection `conf` starts at zero and trains."""
-    m = new_model(cfg, extra, confidence)
+    exactly the base's; the projection `conf` starts at zero and trains. `confidence_sum` adds the
+    running sum of the generator's log-probability over the solution as a third input (model.py)."""
+    m = new_model(cfg, extra, confidence, confidence_sum)
     missing = m.load_state_dict(base.state_dict(), strict=False).missing_keys
     n = base.cfg.n_layer
     if confidence:
@@ -990,7 +1008,8 @@ def seed_from_export(cfg, src, retrain_prm=False):
     gen, prm = load_export(gen_dir), load_export(prm_dir)
     want_gen, want_prm = stage_model(cfg, final_generator_stage(cfg)), stage_model(cfg, "prm")
     want_gen.load_state_dict(gen.state_dict())  # raises on a different shape
-    want_prm.load_state_dict(prm.state_dict())
+    if not retrain_prm:
+        want_prm.load_state_dict(prm.state_dict())
     shipped = os.path.normpath(src) == os.path.normpath(PRESETS["full"]["export_dir"])
     report = os.path.join(HERE, "report.json") if shipped else None
     prev = json.load(open(report)).get("wall_seconds", {}) if report and os.path.exists(report) else {}

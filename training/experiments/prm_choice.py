@@ -59,10 +59,10 @@ def cmd_sample(a):
     log("done")
 
 
-def _load_prm(path: str):
+def _load_prm(path: str, preset: str = "full"):
     if os.path.isdir(path):
         return load(path)
-    m = pipeline.stage_model(pipeline.PRESETS["full"] | {"name": "full"}, "prm")
+    m = pipeline.stage_model(pipeline.PRESETS[preset] | {"name": preset}, "prm")
     state = torch.load(path)
     m.load_state_dict(state["model"] if "model" in state and "opt" in state else state)  # model.pt or ckpt.pt
     return rounded(m)
@@ -88,7 +88,7 @@ def cmd_score(a):
     if a.prm == "likelihood":
         final = likelihood_scores([problems[i // n]["prompt"] for i in range(len(texts))], texts)
     else:
-        prm = _load_prm(a.prm)
+        prm = _load_prm(a.prm, a.preset)
         with torch.no_grad():
             scored = iter(prm_scores(prm, [prm_text(problems[i // n]["prompt"], s) for i, s in enumerate(steps) if s]))
         final = [next(scored)[-1] if s else 0.0 for s in steps]
@@ -127,6 +127,7 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--prm", required=True, help="an export folder, a pipeline prm/model.pt, or `likelihood`")
     c.add_argument("--bon", type=int, default=16)
+    c.add_argument("--preset", default="full", help="the pipeline preset whose PRM shape a model.pt has (e.g. prm3)")
     a = ap.parse_args()
     cmd_sample(a) if a.cmd == "sample" else cmd_score(a)
 

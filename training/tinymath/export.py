@@ -18,12 +18,14 @@ import struct
 import torch
 
 from .data import prompt_positions
-from .model import CONFIDENCE_FLOOR, TinyConfig, TinyGPT
+from .model import CONFIDENCE_FLOOR, SUM_AFTER, SUM_SCALE, SUM_SKIP, TinyConfig, TinyGPT
 from . import tokenizer as tok
 
 # 2: revision prompts use the position layout of data.prompt_positions (docs/model-format.md).
 # 3: a PRM may have the generator-confidence input (ttc_lab.confidence, model.py).
-FORMAT_VERSION = 3
+# 4: that input may have the running sum (ttc_lab.confidence.running_sum). An export says the
+#    lowest version that reads it: 4 only for a model with the running sum.
+FORMAT_VERSION = 4
 DTYPE_NAMES = {torch.float16: "F16", torch.float32: "F32"}
 
 
@@ -85,15 +87,25 @@ def hf_config(cfg: TinyConfig, role: str, dtype: torch.dtype, extra: dict) -> di
         "tie_word_embeddings": True,
         "torch_dtype": "float16" if dtype == torch.float16 else "float32",
         "ttc_lab": {
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION if cfg.confidence_sum else 3,
             "role": role,  # "generator" or "prm"
             "parameters": None,
             "prm": {"tag": tok.PRM_TAG, "good": tok.PRM_GOOD, "bad": tok.PRM_BAD} if role == "prm" else None,
             # docs/model-format.md, "Generator confidence"; null when the model has no such input.
-            "confidence": {"after_layer": cfg.confidence_after, "floor": CONFIDENCE_FLOOR} if cfg.confidence_after else None,
+            "confidence": confidence_config(cfg),
             **extra,
         },
     }
+
+
+def confidence_config(cfg: TinyConfig) -> dict | None:
+    """ttc_lab.confidence (docs/model-format.md, "Generator confidence"); None without the input."""
+    if not cfg.confidence_after:
+        return None
+    c = {"after_layer": cfg.confidence_after, "floor": CONFIDENCE_FLOOR}
+    if cfg.confidence_sum:
+        c["running_sum"] = {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}
+    return c
 
 
 GOLDEN_INPUTS = [
@@ -145,7 +157,10 @@ def load(out_dir: str) -> TinyGPT:
     cfg = TinyConfig(
         vocab_size=c["vocab_size"], n_positions=c["n_positions"], n_embd=c["n_embd"], n_layer=c["n_layer"],
         n_head=c["n_head"], layer_norm_epsilon=c["layer_norm_epsilon"], confidence_after=conf["after_layer"] if conf else 0,
+        confidence_sum=bool(conf and conf.get("running_sum")),
     )
+    if cfg.confidence_sum and conf["running_sum"] != {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}:
+        raise ValueError(f"{out_dir}: running_sum {conf['running_sum']} is not the one model.py computes")
     m = TinyGPT(cfg)
     m.load_state_dict({k: v.to(torch.float32) for k, v in read_safetensors(os.path.join(out_dir, "model.safetensors")).items()})
     return m

@@ -10,7 +10,10 @@ A PRM may also read its base's confidence (`confidence_after` > 0, docs/model-fo
 those blocks predict (through its own LayerNorm `ln_conf` and the tied embedding), and adds to
 each position a learned projection (`conf`) of two numbers read from the previous position's
 distribution: the log-probability of the token actually at this position, and the largest
-log-probability. The blocks after it see, for every character, how surprising it was.
+log-probability. The blocks after it see, for every character, how surprising it was. With
+`confidence_sum` (format version 4) a third number is the running sum of the first over the
+solution so far: the generator's log-probability of everything written after the question line,
+leaving out the PRM's tags, scaled by SUM_SCALE.
 Transformers' GPT-2 classes do not know these tensors.
 """
 from __future__ import annotations
@@ -33,6 +36,8 @@ class TinyConfig:
     layer_norm_epsilon: float = 1e-5
     # Blocks before the generator-confidence input (0: none; see the module docstring).
     confidence_after: int = 0
+    # With the confidence input, also the running sum of log p (format version 4; see above).
+    confidence_sum: bool = False
 
     def to_dict(self):
         return asdict(self)
@@ -104,23 +109,50 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x))
 
 
-# The confidence input: log p(this token) and max log p, from the previous position, floored.
+# The confidence input: log p(this token) and max log p, from the previous position, floored;
+# with `confidence_sum`, also SUM_SCALE x the running sum of the first over the positions after the
+# sequence's first SUM_AFTER token (the question line's end), leaving out SUM_SKIP (the PRM's tag).
 CONFIDENCE_FEATURES = 2
 CONFIDENCE_FLOOR = -12.0
+SUM_AFTER = "\n"
+SUM_SKIP = "?"
+SUM_SCALE = 0.1
 
 
-def confidence_features(logits: torch.Tensor, idx: torch.Tensor, segments: torch.Tensor | None) -> torch.Tensor:
-    """[B, T, 2]: at position t, from the distribution `logits` predicts at t-1, the log-probability
-    of idx[t] and the largest log-probability, each floored at CONFIDENCE_FLOOR; 0 at a sequence's
-    first position (t = 0, or the first position of a packed segment)."""
+def _per_segment_cumsum(v: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+    """Cumulative sums of v [B, T] along T that restart where `starts` [B, T] (bool) is true."""
+    c = v.cumsum(1)
+    T = v.shape[1]
+    at = torch.where(starts, torch.arange(T, device=v.device).expand_as(starts), torch.zeros_like(starts, dtype=torch.long))
+    first = at.cummax(1).values  # each position's segment start
+    before = torch.cat([torch.zeros_like(c[:, :1]), c[:, :-1]], 1)  # c[t - 1]
+    return c - before.gather(1, first)
+
+
+def confidence_features(
+    logits: torch.Tensor, idx: torch.Tensor, segments: torch.Tensor | None, running_sum: tuple[int, int] | None = None
+) -> torch.Tensor:
+    """[B, T, 2] (or 3 with `running_sum`): at position t, from the distribution `logits` predicts
+    at t-1, the log-probability of idx[t] and the largest log-probability, each floored at
+    CONFIDENCE_FLOOR; 0 at a sequence's first position (t = 0, or the first position of a packed
+    segment). `running_sum` = (after, skip) token ids adds SUM_SCALE x the sum of the first feature
+    over the sequence's positions up to t that come after its first `after` token and are not `skip`."""
     B, T, _ = logits.shape
     logp = F.log_softmax(logits[:, :-1].float(), dim=-1)
     tok_lp = logp.gather(-1, idx[:, 1:, None]).squeeze(-1).clamp(min=CONFIDENCE_FLOOR)
     top_lp = logp.max(-1).values.clamp(min=CONFIDENCE_FLOOR)
-    f = torch.zeros(B, T, CONFIDENCE_FEATURES, dtype=logits.dtype, device=logits.device)
+    f = torch.zeros(B, T, CONFIDENCE_FEATURES + (running_sum is not None), dtype=logits.dtype, device=logits.device)
     same = segments[:, 1:] == segments[:, :-1] if segments is not None else torch.ones_like(tok_lp, dtype=torch.bool)
     f[:, 1:, 0] = torch.where(same, tok_lp, torch.zeros_like(tok_lp))
     f[:, 1:, 1] = torch.where(same, top_lp, torch.zeros_like(top_lp))
+    if running_sum is not None:
+        after, skip = running_sum
+        starts = torch.ones(B, T, dtype=torch.bool, device=idx.device)
+        starts[:, 1:] = ~same
+        # Newlines strictly before t in t's sequence.
+        seen = _per_segment_cumsum((idx == after).long(), starts) - (idx == after).long() > 0
+        counted = seen & (idx != skip)
+        f[:, :, 2] = SUM_SCALE * _per_segment_cumsum(torch.where(counted, f[:, :, 0], torch.zeros_like(f[:, :, 0])), starts)
     return f
 
 
@@ -133,7 +165,7 @@ class Transformer(nn.Module):
         self.ln_f = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
         if cfg.confidence_after:
             self.ln_conf = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
-            self.conf = Conv1D(CONFIDENCE_FEATURES, cfg.n_embd)
+            self.conf = Conv1D(CONFIDENCE_FEATURES + cfg.confidence_sum, cfg.n_embd)
         nn.init.normal_(self.wte.weight, std=0.02)
         nn.init.normal_(self.wpe.weight, std=0.01)
 
@@ -143,6 +175,11 @@ class TinyGPT(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.transformer = Transformer(cfg)
+
+    def _sum_tokens(self) -> tuple[int, int] | None:
+        from .tokenizer import STOI
+
+        return (STOI[SUM_AFTER], STOI[SUM_SKIP]) if self.cfg.confidence_sum else None
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -169,7 +206,7 @@ class TinyGPT(nn.Module):
         for i, block in enumerate(t.h):
             if i == self.cfg.confidence_after and i > 0:
                 with torch.no_grad():
-                    f = confidence_features(t.ln_conf(x) @ t.wte.weight.T, idx, segments)
+                    f = confidence_features(t.ln_conf(x) @ t.wte.weight.T, idx, segments, self._sum_tokens())
                 x = x + t.conf(f)
             x = block(x, mask)
         x = t.ln_f(x)

@@ -1,9 +1,9 @@
 """Fast tests of the Python side (seconds): /usr/bin/python3 -m unittest discover training"""
 from __future__ import annotations
 
+import copy
 import itertools
 import json
-import copy
 import os
 import random
 import subprocess
@@ -479,13 +479,13 @@ class ExtraStepLabels(unittest.TestCase):
 
 
 class ConfidenceInput(unittest.TestCase):
-    def _grown(self):
+    def _grown(self, running_sum=False):
         import pipeline
 
         cfg = {"model": dict(n_layer=2, n_embd=32, n_head=2, n_positions=64)}
         torch.manual_seed(3)
         base = pipeline.new_model(cfg)
-        return base, pipeline.grow(cfg, base, 2, freeze=True, confidence=True)
+        return base, pipeline.grow(cfg, base, 2, freeze=True, confidence=True, confidence_sum=running_sum)
 
     def test_features_read_the_previous_position_and_restart_per_segment(self):
         from tinymath.model import CONFIDENCE_FLOOR, confidence_features
@@ -506,6 +506,29 @@ class ConfidenceInput(unittest.TestCase):
         g = confidence_features(logits, torch.tensor([[3, 4, 4, 4, 6]]), None)
         self.assertEqual(float(g[0, 3, 0]), CONFIDENCE_FLOOR)
 
+    def test_running_sum_counts_the_solution_after_the_question_line_without_tags(self):
+        from tinymath.model import SUM_SCALE, confidence_features
+
+        torch.manual_seed(1)
+        a, b = tok.encode("Q:5,+3\n5+3=8?\nA:8?\n"), tok.encode("Q:2\nA:2?\n")
+        idx = torch.tensor([a + b])
+        seg = torch.tensor([[0] * len(a) + [1] * len(b)])
+        logits = torch.randn(1, idx.shape[1], len(tok.VOCAB)) * 3
+        nl, tag = tok.STOI["\n"], tok.STOI["?"]
+        f = confidence_features(logits, idx, seg, (nl, tag))
+        self.assertEqual(f.shape[-1], 3)
+        # A plain loop over each packed sequence: the sum of log p(token) after its first newline.
+        for start, ids in ((0, a), (len(a), b)):
+            total, seen = 0.0, False
+            for t, i in enumerate(ids):
+                if seen and i != tag:
+                    total += float(f[0, start + t, 0])
+                seen = seen or i == nl
+                self.assertAlmostEqual(float(f[0, start + t, 2]), SUM_SCALE * total, places=4)
+        self.assertLess(float(f[0, len(a) - 1, 2]), 0.0)
+        self.assertEqual(float(f[0, len(a), 2]), 0.0)  # the second sequence starts from zero
+        self.assertTrue(torch.equal(f[..., :2], confidence_features(logits, idx, seg)))
+
     def test_grown_prm_starts_as_the_base_and_trains_the_projection_not_ln_conf(self):
         base, grown = self._grown()
         self.assertEqual(grown.cfg.confidence_after, 2)
@@ -517,38 +540,49 @@ class ConfidenceInput(unittest.TestCase):
         self.assertEqual(trained, {"transformer.ln_f.weight", "transformer.ln_f.bias", "transformer.conf.weight", "transformer.conf.bias"})
 
     def test_the_input_changes_the_output_and_respects_packing(self):
-        _, grown = self._grown()
-        with torch.no_grad():
-            for p in grown.parameters():
-                p.add_(torch.randn_like(p) * 0.3)
-        grown.eval()
-        a = prm_example("Q:5,-3\n", ["5-3=2", "A:2"], [1.0, 1.0])
-        b = prm_example("Q:12,+7\n", ["12+7=19", "A:19"], [1.0, 0.0])
-        batch = collate([[a, b]], 64)
-        with torch.no_grad():
-            packed = grown(batch.idx, batch.pos, batch.seg)[0]
-            lb = grown(torch.tensor([b.ids[: b.slots]]))[0]
-            self.assertTrue(torch.allclose(packed[a.slots : a.slots + b.slots], lb, atol=1e-5))
-            off = copy_without_confidence(grown)(torch.tensor([b.ids[: b.slots]]))[0]
-            self.assertGreater(float((off - lb).abs().max()), 0.05)
+        for running_sum in (False, True):
+            with self.subTest(running_sum=running_sum):
+                _, grown = self._grown(running_sum)
+                with torch.no_grad():
+                    for p in grown.parameters():
+                        p.add_(torch.randn_like(p) * 0.3)
+                grown.eval()
+                a = prm_example("Q:5,-3\n", ["5-3=2", "A:2"], [1.0, 1.0])
+                b = prm_example("Q:12,+7\n", ["12+7=19", "A:19"], [1.0, 0.0])
+                batch = collate([[a, b]], 64)
+                with torch.no_grad():
+                    packed = grown(batch.idx, batch.pos, batch.seg)[0]
+                    lb = grown(torch.tensor([b.ids[: b.slots]]))[0]
+                    self.assertTrue(torch.allclose(packed[a.slots : a.slots + b.slots], lb, atol=1e-5))
+                    off = copy_without_confidence(grown)(torch.tensor([b.ids[: b.slots]]))[0]
+                    self.assertGreater(float((off - lb).abs().max()), 0.05)
+                    if running_sum:  # the sum's own row of the projection moves the output too
+                        only = copy.deepcopy(grown)
+                        only.transformer.conf.weight[2].zero_()
+                        self.assertGreater(float((only(torch.tensor([b.ids[: b.slots]]))[0] - lb).abs().max()), 0.01)
 
     def test_export_records_the_input_and_golden_logits_use_it(self):
-        _, grown = self._grown()
-        with torch.no_grad():
-            grown.transformer.conf.weight.add_(torch.randn_like(grown.transformer.conf.weight))
-        grown.eval()
-        with tempfile.TemporaryDirectory() as d:
-            golden = export(grown, d, "prm")
-            with open(os.path.join(d, "config.json")) as f:
-                cfg = json.load(f)
-            self.assertEqual(cfg["ttc_lab"]["format_version"], 3)
-            self.assertEqual(cfg["ttc_lab"]["confidence"], {"after_layer": 2, "floor": -12.0})
-            r = load(d)
-            self.assertEqual(r.cfg.confidence_after, 2)
-            with torch.no_grad():
-                for g in golden["inputs"]:
-                    lg = r(torch.tensor([g["ids"]]), torch.tensor([g["positions"]]))[0]
-                    self.assertLess(float((lg - torch.tensor(g["logits"])).abs().max()), 1e-4)
+        for running_sum, version in ((False, 3), (True, 4)):
+            with self.subTest(running_sum=running_sum):
+                _, grown = self._grown(running_sum)
+                with torch.no_grad():
+                    grown.transformer.conf.weight.add_(torch.randn_like(grown.transformer.conf.weight))
+                grown.eval()
+                with tempfile.TemporaryDirectory() as d:
+                    golden = export(grown, d, "prm")
+                    with open(os.path.join(d, "config.json")) as f:
+                        cfg = json.load(f)
+                    self.assertEqual(cfg["ttc_lab"]["format_version"], version)
+                    want = {"after_layer": 2, "floor": -12.0}
+                    if running_sum:
+                        want["running_sum"] = {"after": "\n", "skip": "?", "scale": 0.1}
+                    self.assertEqual(cfg["ttc_lab"]["confidence"], want)
+                    r = load(d)
+                    self.assertEqual((r.cfg.confidence_after, r.cfg.confidence_sum), (2, running_sum))
+                    with torch.no_grad():
+                        for g in golden["inputs"]:
+                            lg = r(torch.tensor([g["ids"]]), torch.tensor([g["positions"]]))[0]
+                            self.assertLess(float((lg - torch.tensor(g["logits"])).abs().max()), 1e-4)
 
 
 def copy_without_confidence(m):

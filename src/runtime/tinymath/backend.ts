@@ -30,10 +30,55 @@ export interface ConfidenceInput {
   afterLayer: number;
   /** Lower bound of both log-probabilities. */
   floor: number;
+  /**
+   * Format version 4: a third number, `scale` x the running sum of the first over the row's
+   * positions after its first `after` token (the question line's end), leaving out `skip` (the
+   * PRM's tag). Absent or null: two numbers.
+   */
+  runningSum?: RunningSum | null;
+}
+
+export interface RunningSum {
+  /** Token id that starts the sum (the positions after the row's first one count). */
+  after: number;
+  /** Token id whose positions never count. */
+  skip: number;
+  scale: number;
 }
 
 /** Numbers per position of the confidence input: log p(token) and the largest log p. */
 export const CONFIDENCE_FEATURES = 2;
+
+/** Numbers per position of a model's confidence input (3 with the running sum). */
+export function confidenceFeatureCount(c: ConfidenceInput): number {
+  return CONFIDENCE_FEATURES + (c.runningSum ? 1 : 0);
+}
+
+/**
+ * Floats a batch keeps per row between calls for the confidence input: the base's logits at the
+ * row's last position, then with the running sum, the sum so far and whether the row has passed
+ * its `after` token (1 or 0).
+ */
+export function keptFloatsPerRow(c: TinyMathConfig): number {
+  if (!c.confidence) return 0;
+  return c.vocabSize + (c.confidence.runningSum ? 2 : 0);
+}
+
+/**
+ * One position's step of the running sum (format version 4): `sum` and `seen` before it, its
+ * token and its log p (the first confidence number) give both after it. The sum is rounded to
+ * float32 at every step, as a batch keeps it between calls and as the GPU adds it, so a row fed
+ * in one call or in many gets the same bits.
+ */
+export function runningSumStep(
+  r: RunningSum,
+  sum: number,
+  seen: boolean,
+  token: number,
+  logp: number,
+): [number, boolean] {
+  return [seen && token !== r.skip ? Math.fround(sum + logp) : sum, seen || token === r.after];
+}
 
 /**
  * The confidence input at one position, from the logits the base predicted at the position

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, linear } from './cpu';
 import { WasmLinear } from './linearWasm';
-import { syntheticExport } from './fixtures';
+import { syntheticExport, TINYMATH_RUNNING_SUM } from './fixtures';
 import { isRevisionPrompt, parseExport, promptPositions, type TinyMathExport } from './format';
 import { readExportDir, readGolden } from './node-files';
 import { requireExportDirs } from './test-support';
@@ -42,16 +42,30 @@ function referenceLogits(
         const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
         return z.map((v) => v - lse);
       });
-      xs = xs.map((x, t) => {
-        const f =
-          t === 0
-            ? [0, 0]
-            : [
-                Math.max(logp[t - 1]![ids[t]!]!, conf.floor),
-                Math.max(Math.max(...logp[t - 1]!), conf.floor),
-              ];
-        return x.map((v, i) => v + cw.bias[i]! + f[0]! * cw.weight[i]! + f[1]! * cw.weight[D + i]!);
-      });
+      const f = ids.map((id, t) =>
+        t === 0
+          ? [0, 0]
+          : [
+              Math.max(logp[t - 1]![id]!, conf.floor),
+              Math.max(Math.max(...logp[t - 1]!), conf.floor),
+            ],
+      );
+      // The running sum: the first number summed over the positions after the first `after`
+      // token (a newline strictly before), other than `skip`.
+      const r = conf.runningSum;
+      if (r) {
+        f.forEach((ft, t) => {
+          let sum = 0;
+          for (let u = 1; u <= t; u++)
+            if (ids.slice(0, u).includes(r.after) && ids[u] !== r.skip) sum += f[u]![0]!;
+          ft.push(r.scale * sum);
+        });
+      }
+      xs = xs.map((x, t) =>
+        x.map((v, i) =>
+          f[t]!.reduce((a, fk, k) => a + fk * cw.weight[k * D + i]!, v + cw.bias[i]!),
+        ),
+      );
     }
     const qkv = xs.map((x) =>
       matvec(ln(x, L.ln1Weight, L.ln1Bias), L.attnWeight, L.attnBias, 3 * D),
@@ -118,6 +132,24 @@ const withConfidence = parseExport(
   ),
 );
 
+/** The same with the running sum (format version 4), as the PRM export may have. */
+const withRunningSum = parseExport(
+  syntheticExport(
+    {
+      nEmbd: 24,
+      nLayer: 3,
+      nHead: 3,
+      nPositions: 40,
+      scale: 0.4,
+      role: 'prm',
+      confidence: { afterLayer: 1, floor: -12, runningSum: TINYMATH_RUNNING_SUM },
+    },
+    11,
+  ),
+);
+// A PRM input: question line, then steps each closed by the tag (which the sum leaves out).
+const prmIds = synthetic.tokenizer.encode('Q:37,+45,*2\n37+45=82?\n82*2=164?\nA:164?\n');
+
 describe('CPU backend, generator-confidence input', () => {
   it('matches the naive forward pass, and the input changes the logits', async () => {
     const backend = new CpuBackend(withConfidence.config, withConfidence.weights);
@@ -133,24 +165,51 @@ describe('CPU backend, generator-confidence input', () => {
     expect(maxAbsDiff(ref.flat(), without.flat())).toBeGreaterThan(0.05);
   });
 
-  it('reads the previous position across calls: decode, split prefills and forks agree with one prefill', async () => {
-    const backend = new CpuBackend(withConfidence.config, withConfidence.weights);
-    const whole = await (await backend.createBatch(1, 40)).prefill([0], [ids]);
-    const V = withConfidence.config.vocabSize;
-    const batch = await backend.createBatch(3, 40);
-    const k = 9;
-    await batch.prefill([0, 1], [ids.slice(0, k), ids.slice(0, 3)]);
-    await batch.fork(0, [2]);
-    for (const row of [0, 2]) {
-      for (let t = k; t < ids.length; t++) {
-        const step = await batch.step([row], [ids[t]!]);
-        expect(maxAbsDiff(step, whole.subarray(t * V, (t + 1) * V))).toBeLessThan(1e-5);
-      }
-    }
-    // Row 1 continues with a prefill of the rest in one call.
-    const rest = await batch.prefill([1], [ids.slice(3)]);
-    expect(maxAbsDiff(rest, whole.subarray(3 * V))).toBeLessThan(1e-5);
+  it('with the running sum: matches the naive forward pass, and the sum changes the logits', async () => {
+    const backend = new CpuBackend(withRunningSum.config, withRunningSum.weights);
+    expect(withRunningSum.weights.confidence?.weight.length).toBe(3 * 24);
+    const logits = await (await backend.createBatch(1, 40)).prefill([0], [prmIds]);
+    const ref = referenceLogits(withRunningSum, prmIds);
+    expect(maxAbsDiff(logits, ref.flat())).toBeLessThan(1e-4);
+    // The same weights without the sum's row: a backend that dropped the sum would match this.
+    const conf = withRunningSum.config.confidence!;
+    const without = referenceLogits(
+      {
+        ...withRunningSum,
+        config: { ...withRunningSum.config, confidence: { ...conf, runningSum: null } },
+      },
+      prmIds,
+    );
+    expect(maxAbsDiff(ref.flat(), without.flat())).toBeGreaterThan(0.05);
+    // Before the question line ends the sum is zero, so there the two agree.
+    const q = prmIds.indexOf(TINYMATH_RUNNING_SUM.after) + 1;
+    expect(maxAbsDiff(ref.slice(0, q).flat(), without.slice(0, q).flat())).toBeLessThan(1e-9);
   });
+
+  it.each([
+    ['without', withConfidence, ids],
+    ['with', withRunningSum, prmIds],
+  ] as const)(
+    'reads the previous position across calls (%s the running sum): decode, split prefills and forks agree with one prefill',
+    async (_, model, ids) => {
+      const backend = new CpuBackend(model.config, model.weights);
+      const whole = await (await backend.createBatch(1, 40)).prefill([0], [ids]);
+      const V = model.config.vocabSize;
+      const batch = await backend.createBatch(3, 40);
+      const k = 9;
+      await batch.prefill([0, 1], [ids.slice(0, k), ids.slice(0, 3)]);
+      await batch.fork(0, [2]);
+      for (const row of [0, 2]) {
+        for (let t = k; t < ids.length; t++) {
+          const step = await batch.step([row], [ids[t]!]);
+          expect(maxAbsDiff(step, whole.subarray(t * V, (t + 1) * V))).toBeLessThan(1e-5);
+        }
+      }
+      // Row 1 continues with a prefill of the rest in one call.
+      const rest = await batch.prefill([1], [ids.slice(3)]);
+      expect(maxAbsDiff(rest, whole.subarray(3 * V))).toBeLessThan(1e-5);
+    },
+  );
 });
 
 describe('CPU backend', () => {
@@ -242,7 +301,7 @@ describe('CPU backend', () => {
     const odd = parseExport(
       syntheticExport({ nEmbd: 20, nLayer: 2, nHead: 4, nPositions: 40, scale: 0.5 }, 13),
     );
-    for (const e of [synthetic, withConfidence, odd]) {
+    for (const e of [synthetic, withConfidence, withRunningSum, odd]) {
       const fast = new CpuBackend(e.config, e.weights);
       const plain = new CpuBackend(e.config, e.weights, { wasm: false });
       expect(fast.wasm).toBe(true);
@@ -402,7 +461,7 @@ describe('CPU backend', () => {
   });
 
   it('a saved row loads into another batch and continues exactly like a fresh prefill', async () => {
-    for (const e of [synthetic, withConfidence]) {
+    for (const e of [synthetic, withConfidence, withRunningSum]) {
       const backend = new CpuBackend(e.config, e.weights);
       const V = e.config.vocabSize;
       const positions = ids.map((_, t) => (t < 6 ? 30 + t : t - 6));

@@ -8,6 +8,8 @@ import {
   checkFeed,
   confidenceFeatures,
   feedPositions,
+  keptFloatsPerRow,
+  runningSumStep,
   type BatchHandle,
   type DecoderBackend,
   type SavedRow,
@@ -344,7 +346,7 @@ class CpuBatch implements BatchHandle {
       this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
       this.scores = new Float32Array(maxLength);
     }
-    this.lastLogits = new Float32Array(config.confidence ? batchSize * config.vocabSize : 0);
+    this.lastLogits = new Float32Array(batchSize * keptFloatsPerRow(config));
   }
 
   length(row: number): number {
@@ -418,9 +420,8 @@ class CpuBatch implements BatchHandle {
       }
       this.lengths[t] = len;
       this.next[t] = this.next[source]!;
-      const V = this.config.vocabSize;
-      if (this.lastLogits.length > 0)
-        this.lastLogits.copyWithin(t * V, source * V, (source + 1) * V);
+      const K = keptFloatsPerRow(this.config);
+      this.lastLogits.copyWithin(t * K, source * K, (source + 1) * K);
     }
     return Promise.resolve();
   }
@@ -430,7 +431,7 @@ class CpuBatch implements BatchHandle {
     this.checkRow(row);
     const len = this.length(row);
     const D = this.config.nEmbd;
-    const V = this.config.vocabSize;
+    const K = keptFloatsPerRow(this.config);
     const at = row * this.maxLength * D;
     return new CpuSavedRow(
       this.config,
@@ -438,7 +439,7 @@ class CpuBatch implements BatchHandle {
       this.next[row]!,
       this.keys.map((k) => k.slice(at, at + len * D)),
       this.values.map((v) => v.slice(at, at + len * D)),
-      this.lastLogits.slice(row * V, this.lastLogits.length > 0 ? (row + 1) * V : 0),
+      this.lastLogits.slice(row * K, (row + 1) * K),
     );
   }
 
@@ -463,8 +464,7 @@ class CpuBatch implements BatchHandle {
     }
     this.lengths[row] = saved.length;
     this.next[row] = saved.next;
-    if (this.lastLogits.length > 0)
-      this.lastLogits.set(saved.lastLogits, row * this.config.vocabSize);
+    this.lastLogits.set(saved.lastLogits, row * keptFloatsPerRow(this.config));
   }
 
   release(): void {
@@ -646,7 +646,8 @@ class CpuBatch implements BatchHandle {
    * The generator-confidence input (docs/model-format.md): the base's logits at every entry,
    * then each entry gets the projection of [log p(its token), max log p] read from the logits of
    * its row's previous position: the entry before it in this call, or the last one an earlier
-   * call fed (kept in `lastLogits`). A row's first position gets the bias alone.
+   * call fed (kept in `lastLogits`). A row's first position gets the bias alone. With the running
+   * sum (format version 4), a third number continues the row's sum, kept after its logits.
    */
   private confidenceInput(
     entryRow: Int32Array,
@@ -655,12 +656,15 @@ class CpuBatch implements BatchHandle {
     n: number,
   ): void {
     const { nEmbd: D, vocabSize: V, layerNormEpsilon: eps } = this.config;
-    const floor = this.config.confidence!.floor;
+    const { floor, runningSum } = this.config.confidence!;
+    const K = keptFloatsPerRow(this.config);
     const cw = this.weights.confidence!;
     const { x, h } = this;
     layerNorm(x, n, D, cw.lnWeight, cw.lnBias, eps, h);
     const z = new Float32Array(n * V);
     tiedLogits(h, n, D, this.weights.wte, V, z);
+    let sum = 0;
+    let seen = false;
     for (let e = 0; e < n; e++) {
       const row = entryRow[e]!;
       let f0 = 0;
@@ -668,14 +672,25 @@ class CpuBatch implements BatchHandle {
       if (e > 0 && entryRow[e - 1] === row && pos[e - 1] === pos[e]! - 1) {
         [f0, f1] = confidenceFeatures(z, (e - 1) * V, V, entryToken[e]!, floor);
       } else if (pos[e]! > 0) {
-        [f0, f1] = confidenceFeatures(this.lastLogits, row * V, V, entryToken[e]!, floor);
+        [f0, f1] = confidenceFeatures(this.lastLogits, row * K, V, entryToken[e]!, floor);
+        [sum, seen] = [this.lastLogits[row * K + V]!, this.lastLogits[row * K + V + 1] === 1];
+      } else {
+        [sum, seen] = [0, false];
       }
       for (let i = 0; i < D; i++)
         x[e * D + i]! += cw.bias[i]! + f0 * cw.weight[i]! + f1 * cw.weight[D + i]!;
-    }
-    for (let e = 0; e < n; e++) {
-      if (e + 1 === n || entryRow[e + 1] !== entryRow[e])
-        this.lastLogits.set(z.subarray(e * V, (e + 1) * V), entryRow[e]! * V);
+      if (runningSum) {
+        [sum, seen] = runningSumStep(runningSum, sum, seen, entryToken[e]!, f0);
+        const f2 = runningSum.scale * sum;
+        for (let i = 0; i < D; i++) x[e * D + i]! += f2 * cw.weight[2 * D + i]!;
+      }
+      if (e + 1 === n || entryRow[e + 1] !== row) {
+        this.lastLogits.set(z.subarray(e * V, (e + 1) * V), row * K);
+        if (runningSum) {
+          this.lastLogits[row * K + V] = sum;
+          this.lastLogits[row * K + V + 1] = seen ? 1 : 0;
+        }
+      }
     }
   }
 

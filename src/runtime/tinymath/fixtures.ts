@@ -7,12 +7,7 @@
 import { Rng } from '../../engine/random';
 import type { ConfidenceInput, DecoderBackend } from './backend';
 import type { BackendSource } from './model';
-import {
-  countParameters,
-  expectedShapes,
-  SUPPORTED_FORMAT_VERSION,
-  type ExportFiles,
-} from './format';
+import { countParameters, expectedShapes, type ExportFiles } from './format';
 import { encodeSafetensors } from './safetensors';
 
 /**
@@ -135,16 +130,40 @@ export function configJson(shape: SyntheticShape): string {
     eos_token_id: 1,
     pad_token_id: 0,
     ttc_lab: {
-      format_version: SUPPORTED_FORMAT_VERSION,
+      // The lowest version that reads it, as training/tinymath/export.py writes.
+      format_version: shape.confidence?.runningSum ? 4 : 3,
       role,
       parameters: countParameters(c),
       prm: role === 'prm' ? { tag: '?', good: '+', bad: '-' } : null,
-      confidence: shape.confidence
-        ? { after_layer: shape.confidence.afterLayer, floor: shape.confidence.floor }
-        : null,
+      confidence: shape.confidence ? confidenceJson(shape.confidence) : null,
     },
   });
 }
+
+/** ttc_lab.confidence for an input (token ids back to the vocabulary's strings). */
+function confidenceJson(c: ConfidenceInput): object {
+  const r = c.runningSum;
+  return {
+    after_layer: c.afterLayer,
+    floor: c.floor,
+    ...(r
+      ? {
+          running_sum: {
+            after: TINYMATH_VOCAB[r.after],
+            skip: TINYMATH_VOCAB[r.skip],
+            scale: r.scale,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The running sum a TinyMath PRM export has (training/tinymath/model.py): after "\n", not "?". */
+export const TINYMATH_RUNNING_SUM = {
+  after: TINYMATH_VOCAB.indexOf('\n'),
+  skip: TINYMATH_VOCAB.indexOf('?'),
+  scale: 0.1,
+};
 
 /** Gaussian-ish noise from the seeded Rng (sum of uniforms; exact shape does not matter). */
 function noise(rng: Rng, n: number, std: number): Float32Array {
@@ -183,9 +202,9 @@ export function syntheticTensors(
 
 /**
  * A small PRM-shaped export with the generator-confidence input after its first block, for tests
- * of what a PRM does across calls and forks.
+ * of what a PRM does across calls and forks; `runningSum` gives the input its third number.
  */
-export function syntheticConfidencePrm(seed: number): ExportFiles {
+export function syntheticConfidencePrm(seed: number, runningSum = false): ExportFiles {
   return syntheticExport(
     {
       nEmbd: 16,
@@ -194,7 +213,11 @@ export function syntheticConfidencePrm(seed: number): ExportFiles {
       nPositions: 128,
       role: 'prm',
       scale: 0.6,
-      confidence: { afterLayer: 1, floor: -12 },
+      confidence: {
+        afterLayer: 1,
+        floor: -12,
+        runningSum: runningSum ? TINYMATH_RUNNING_SUM : null,
+      },
     },
     seed,
     'tinymath-prm',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticExport, syntheticTensors } from './fixtures';
+import { syntheticExport, syntheticTensors, TINYMATH_RUNNING_SUM } from './fixtures';
 import {
   earlierAttemptsEnd,
   isRevisionPrompt,
@@ -99,6 +99,10 @@ describe('parseExport', () => {
     const cfg = JSON.parse(files.config) as { ttc_lab: { format_version: number } };
     cfg.ttc_lab.format_version = 99;
     expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(ModelFormatError);
+    cfg.ttc_lab.format_version = 2;
+    expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(
+      /format_version is 2; this runtime reads versions 3 and 4/,
+    );
   });
 
   it('rejects a vocabulary size that disagrees with the tokenizer', () => {
@@ -107,6 +111,37 @@ describe('parseExport', () => {
     cfg.vocab_size = 30;
     expect(() => parseExport({ ...files, config: JSON.stringify(cfg) })).toThrow(
       /tokenizer\.json: has 22 tokens/,
+    );
+  });
+
+  it('reads a running sum (format version 4), and names what is wrong with a bad one', () => {
+    const confidence = { afterLayer: 1, floor: -12, runningSum: TINYMATH_RUNNING_SUM };
+    const shape = { ...SHAPE, role: 'prm' as const, confidence };
+    const files = syntheticExport(shape, 1, 'tinymath-prm');
+    const e = parseExport(files, 'prm');
+    expect(e.config.confidence).toEqual(confidence);
+    expect(TINYMATH_RUNNING_SUM).toEqual({ after: 2, skip: 21, scale: 0.1 });
+    expect(e.weights.confidence?.weight.length).toBe(3 * SHAPE.nEmbd);
+    type Cfg = { ttc_lab: { format_version: number; confidence: { running_sum: object } } };
+    const edited = (edit: (c: Cfg) => void) => {
+      const cfg = JSON.parse(files.config) as Cfg;
+      edit(cfg);
+      return () => parseExport({ ...files, config: JSON.stringify(cfg) });
+    };
+    // A version-3 runtime would ignore the sum, so a version-3 file may not have one.
+    expect(edited((c) => (c.ttc_lab.format_version = 3))).toThrow(
+      /tinymath-prm\/config\.json: ttc_lab\.confidence\.running_sum needs format_version 4 \(the file says 3\)/,
+    );
+    expect(edited((c) => (c.ttc_lab.confidence.running_sum = { after: '\n', scale: 0.1 }))).toThrow(
+      /running_sum must give "after" and "skip" tokens \(strings\) and a finite "scale"/,
+    );
+    expect(
+      edited((c) => (c.ttc_lab.confidence.running_sum = { after: '#', skip: '?', scale: 0.1 })),
+    ).toThrow(/config\.json: running_sum token "#" is not in tinymath-prm\/tokenizer\.json/);
+    // Its weights have the third row of the projection.
+    const two = syntheticTensors({ ...shape, confidence: { afterLayer: 1, floor: -12 } }, 1);
+    expect(() => parseExport({ ...files, safetensors: encodeSafetensors(two) })).toThrow(
+      /tensor "transformer\.conf\.weight" has shape \[2,16\], expected \[3,16\]/,
     );
   });
 

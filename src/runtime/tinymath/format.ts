@@ -3,17 +3,21 @@
  * parsed and checked against each other. Nothing here touches the network, the disk or a GPU, so
  * the browser loader, the Node loader and the tests all share it.
  */
-import { CONFIDENCE_FEATURES, type ConfidenceInput, type TinyMathConfig } from './backend';
+import { confidenceFeatureCount, type ConfidenceInput, type TinyMathConfig } from './backend';
 import { ModelFormatError, parseSafetensors, type Tensor } from './safetensors';
 
 export { ModelFormatError };
 
 /**
- * The export format version this runtime reads (`ttc_lab.format_version`). Version 2 added the
- * revision prompt's position layout (`promptPositions`); version 3 the PRM's generator-confidence
- * input (`ttc_lab.confidence`), which a version-2 runtime would silently ignore.
+ * The newest export format version this runtime reads (`ttc_lab.format_version`). Version 2 added
+ * the revision prompt's position layout (`promptPositions`); version 3 the PRM's
+ * generator-confidence input (`ttc_lab.confidence`), which a version-2 runtime would silently
+ * ignore; version 4 that input's running sum (`ttc_lab.confidence.running_sum`). An export states
+ * the lowest version that reads it, so a model without the running sum stays version 3.
  */
-export const SUPPORTED_FORMAT_VERSION = 3;
+export const SUPPORTED_FORMAT_VERSION = 4;
+/** The versions this runtime reads. */
+export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [3, 4];
 
 /** A line holding only this closes an earlier attempt in a revision prompt (src/tasks/arith). */
 const SEPARATOR_LINE = '-';
@@ -229,9 +233,12 @@ export function countParameters(
 }
 
 export interface ParsedConfig {
+  /** Its confidence input has no `runningSum` yet: parseExport adds it with the token ids. */
   config: TinyMathConfig;
   eosTokenId: number;
   prm: { tag: string; good: string; bad: string } | null;
+  /** ttc_lab.confidence.running_sum, its tokens as strings (format version 4). */
+  runningSum: { after: string; skip: string; scale: number } | null;
 }
 
 /** Parse and check config.json. @param file the name to use in errors */
@@ -244,9 +251,10 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     );
   }
   const ttc = asObject(c['ttc_lab'] ?? null, `${file} (ttc_lab block)`);
-  if (ttc['format_version'] !== SUPPORTED_FORMAT_VERSION) {
+  const version = ttc['format_version'];
+  if (typeof version !== 'number' || !SUPPORTED_FORMAT_VERSIONS.includes(version)) {
     throw new ModelFormatError(
-      `${file}: ttc_lab.format_version is ${JSON.stringify(ttc['format_version'])}; this runtime reads version ${SUPPORTED_FORMAT_VERSION}`,
+      `${file}: ttc_lab.format_version is ${JSON.stringify(version)}; this runtime reads versions ${SUPPORTED_FORMAT_VERSIONS.join(' and ')}`,
     );
   }
   const role = ttc['role'];
@@ -278,6 +286,7 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     parameters: typeof stated === 'number' && stated > 0 ? stated : countParameters(shape),
   };
   const conf = ttc['confidence'];
+  let runningSum: ParsedConfig['runningSum'] = null;
   if (role === 'revision') {
     // A revision model is a generator of revision prompts: the generator's tensors and shape
     // rules, and nothing of the PRM's (its kernels are the generator's, webgpu.ts).
@@ -306,6 +315,26 @@ export function parseConfig(text: string, file: string): ParsedConfig {
       );
     }
     config.confidence = { afterLayer, floor } satisfies ConfidenceInput;
+    const sum = o['running_sum'];
+    if (sum !== undefined && sum !== null) {
+      if (version < 4)
+        throw new ModelFormatError(
+          `${file}: ttc_lab.confidence.running_sum needs format_version 4 (the file says ${version})`,
+        );
+      const r = asObject(sum, `${file} (ttc_lab.confidence.running_sum)`);
+      const { after, skip, scale } = r;
+      if (
+        typeof after !== 'string' ||
+        typeof skip !== 'string' ||
+        typeof scale !== 'number' ||
+        !Number.isFinite(scale)
+      ) {
+        throw new ModelFormatError(
+          `${file}: ttc_lab.confidence.running_sum must give "after" and "skip" tokens (strings) and a finite "scale" (got ${JSON.stringify(sum)})`,
+        );
+      }
+      runningSum = { after, skip, scale };
+    }
   }
   const eos = c['eos_token_id'];
   let prm: ParsedConfig['prm'] = null;
@@ -319,7 +348,7 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     }
     prm = { tag, good, bad };
   }
-  return { config, eosTokenId: typeof eos === 'number' ? eos : 1, prm };
+  return { config, eosTokenId: typeof eos === 'number' ? eos : 1, prm, runningSum };
 }
 
 /** Parse tokenizer.json (a BPE model with no merges). @param file the name to use in errors */
@@ -373,7 +402,7 @@ export function expectedShapes(c: TinyMathConfig): Map<string, number[]> {
   if (c.confidence) {
     m.set('transformer.ln_conf.weight', [d]);
     m.set('transformer.ln_conf.bias', [d]);
-    m.set('transformer.conf.weight', [CONFIDENCE_FEATURES, d]);
+    m.set('transformer.conf.weight', [confidenceFeatureCount(c.confidence), d]);
     m.set('transformer.conf.bias', [d]);
   }
   return m;
@@ -463,7 +492,7 @@ export function parseExport(
   const cfgFile = `${files.name}/config.json`;
   const tokFile = `${files.name}/tokenizer.json`;
   const stFile = `${files.name}/model.safetensors`;
-  const { config, eosTokenId, prm } = parseConfig(files.config, cfgFile);
+  const { config, eosTokenId, prm, runningSum } = parseConfig(files.config, cfgFile);
   if (expectedRole && config.role !== expectedRole) {
     throw new ModelFormatError(
       `${cfgFile}: ttc_lab.role is "${config.role}", expected "${expectedRole}"`,
@@ -475,18 +504,28 @@ export function parseExport(
       `${tokFile}: has ${tokenizer.vocabSize} tokens but ${cfgFile} says vocab_size=${config.vocabSize}`,
     );
   }
+  const id = (s: string, what: string): number => {
+    const v = tokenizer.idOf(s);
+    if (v === undefined)
+      throw new ModelFormatError(`${cfgFile}: ${what} ${JSON.stringify(s)} is not in ${tokFile}`);
+    return v;
+  };
+  if (runningSum && config.confidence) {
+    const what = 'running_sum token';
+    config.confidence = {
+      ...config.confidence,
+      runningSum: {
+        after: id(runningSum.after, what),
+        skip: id(runningSum.skip, what),
+        scale: runningSum.scale,
+      },
+    };
+  }
   const weights = buildWeights(parseSafetensors(files.safetensors, stFile), config, stFile);
   let prmTokens: PrmTokens | null = null;
   if (prm) {
-    const id = (s: string): number => {
-      const v = tokenizer.idOf(s);
-      if (v === undefined)
-        throw new ModelFormatError(
-          `${cfgFile}: PRM token ${JSON.stringify(s)} is not in ${tokFile}`,
-        );
-      return v;
-    };
-    prmTokens = { tag: id(prm.tag), good: id(prm.good), bad: id(prm.bad) };
+    const what = 'PRM token';
+    prmTokens = { tag: id(prm.tag, what), good: id(prm.good, what), bad: id(prm.bad, what) };
   }
   return { name: files.name, config, tokenizer, weights, eosTokenId, prmTokens };
 }

@@ -20,9 +20,10 @@
  *   between two layers: `conf_logits` (the base's logits at every job, into the logits buffer
  *   as scratch), `conf_inject` (each job reads its row's previous position: the job before it,
  *   or `lastz`, the row's logits kept from an earlier call) and `conf_keep` (the last job of each
- *   row saves its logits to `lastz`). Such a model decodes through the prefill kernels.
+ *   row saves its logits to `lastz`); with the running sum (format version 4) a fourth,
+ *   `conf_sum`, between the last two. Such a model decodes through the prefill kernels.
  */
-import type { TinyMathConfig } from './backend';
+import { confidenceFeatureCount, keptFloatsPerRow, type TinyMathConfig } from './backend';
 
 /**
  * Threads per workgroup; a power of two for the tree reductions. The default; the benchmark
@@ -159,7 +160,12 @@ export function weightLayout(c: TinyMathConfig): WeightLayout {
   const layerSize = at;
   at = layerBase + c.nLayer * layerSize;
   const confidence = c.confidence
-    ? { lnWeight: take(D), lnBias: take(D), weight: take(2 * D), bias: take(D) }
+    ? {
+        lnWeight: take(D),
+        lnBias: take(D),
+        weight: take(confidenceFeatureCount(c.confidence) * D),
+        bias: take(D),
+      }
     : null;
   return {
     wte,
@@ -275,6 +281,12 @@ const LNC_B: u32 = ${L.confidence?.lnBias ?? 0}u;
 const CONF_W: u32 = ${L.confidence?.weight ?? 0}u;
 const CONF_B: u32 = ${L.confidence?.bias ?? 0}u;
 const FLOOR: f32 = ${f(c.confidence?.floor ?? -12)};
+// The running sum (format version 4): its tokens, its scale, and the floats lastz keeps per row
+// (the logits, then with the sum: the sum and whether the row passed SUM_AFTER).
+const SUM_AFTER: u32 = ${c.confidence?.runningSum?.after ?? 0}u;
+const SUM_SKIP: u32 = ${c.confidence?.runningSum?.skip ?? 0}u;
+const SUM_SCALE: f32 = ${f(c.confidence?.runningSum?.scale ?? 0)};
+const KEPT: u32 = ${Math.max(1, keptFloatsPerRow(c))}u;
 
 struct Params {
   layer: u32,
@@ -1016,7 +1028,8 @@ fn prev_logit(kept: bool, i: u32) -> f32 {
   return logits[i];
 }
 
-// Adds the projection of [log p(token), max log p], read at the row's previous position.
+// Adds the projection of [log p(token), max log p], read at the row's previous position. With the
+// running sum, also leaves log p(token) in qbuf[j * D] (free between layers) for conf_sum.
 @compute @workgroup_size(WG)
 fn conf_inject(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = job_index(wid);
@@ -1029,7 +1042,7 @@ fn conf_inject(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let pj = jobs[j - 1u];
     if (pj.x == job.x && pj.y + 1u == job.y) { have = true; off = (j - 1u) * V; }
   }
-  if (!have && job.y > 0u) { have = true; kept = true; off = job.x * V; }
+  if (!have && job.y > 0u) { have = true; kept = true; off = job.x * KEPT; }
   var f0 = 0.0;
   var f1 = 0.0;
   if (have) {
@@ -1044,9 +1057,50 @@ fn conf_inject(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   for (var i = tid; i < D; i += WG) {
     xbuf[j * D + i] = xbuf[j * D + i] + W[CONF_B + i] + f0 * W[CONF_W + i] + f1 * W[CONF_W + D + i];
   }
+  if (tid == 0u) { qbuf[j * D] = f0; }
 }
 
-// The last job of each row keeps its logits for the row's next call.
+// The running sum (format version 4): each job walks back to its row's first job in this call,
+// starts from the sum lastz kept for the row (or from zero at the row's first position), adds the
+// log p that conf_inject left of every job up to itself that counts, and adds the projection of
+// SUM_SCALE x the sum. Leaves the sum and whether the row has passed SUM_AFTER in qbuf[j * D + 1]
+// and [j * D + 2] for conf_keep. Rows are a few hundred positions, so the walk is short.
+@compute @workgroup_size(WG)
+fn conf_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let j = job_index(wid);
+  if (j >= params.job_count) { return; }
+  var first = j;
+  loop {
+    if (first == 0u) { break; }
+    let a = jobs[first - 1u];
+    let b = jobs[first];
+    if (a.x != b.x || a.y + 1u != b.y) { break; }
+    first -= 1u;
+  }
+  let fj = jobs[first];
+  var sum = 0.0;
+  var seen = false;
+  if (fj.y > 0u) {
+    sum = lastz[fj.x * KEPT + V];
+    seen = lastz[fj.x * KEPT + V + 1u] == 1.0;
+  }
+  for (var k = first; k <= j; k++) {
+    let t = jobs[k].z;
+    if (seen && t != SUM_SKIP) { sum += qbuf[k * D]; }
+    if (t == SUM_AFTER) { seen = true; }
+  }
+  let f2 = SUM_SCALE * sum;
+  for (var i = tid; i < D; i += WG) {
+    xbuf[j * D + i] = xbuf[j * D + i] + f2 * W[CONF_W + 2u * D + i];
+  }
+  if (tid == 0u) {
+    qbuf[j * D + 1u] = sum;
+    qbuf[j * D + 2u] = select(0.0, 1.0, seen);
+  }
+}
+
+// The last job of each row keeps its logits (and with the running sum, the sum and the flag) for
+// the row's next call.
 @compute @workgroup_size(WG)
 fn conf_keep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let j = job_index(wid);
@@ -1055,7 +1109,11 @@ fn conf_keep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   var last = j + 1u == params.job_count;
   if (!last) { last = jobs[j + 1u].x != row; }
   if (last) {
-    for (var v = tid; v < V; v += WG) { lastz[row * V + v] = logits[j * V + v]; }
+    for (var v = tid; v < V; v += WG) { lastz[row * KEPT + v] = logits[j * V + v]; }
+    if (KEPT > V && tid == 0u) {
+      lastz[row * KEPT + V] = qbuf[j * D + 1u];
+      lastz[row * KEPT + V + 1u] = qbuf[j * D + 2u];
+    }
   }
 }
 `;

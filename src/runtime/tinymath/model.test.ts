@@ -438,9 +438,11 @@ describe('TinyMathPrm', () => {
   });
 
   it('shares the prefill of what candidates of one parent have in common, with the same scores', async () => {
-    // A PRM with the generator-confidence input too: forks must carry its state across calls.
+    // A PRM with the generator-confidence input too (and with its running sum): forks must carry
+    // its state across calls.
     const confPrm = parseExport(syntheticConfidencePrm(14), 'prm');
-    for (const e of [prmExport, confPrm]) {
+    const sumPrm = parseExport(syntheticConfidencePrm(14, true), 'prm');
+    for (const e of [prmExport, confPrm, sumPrm]) {
       const counting = countingCpu(e);
       const shared = new TinyMathPrm(e, counting.source);
       const alone = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });
@@ -466,7 +468,8 @@ describe('TinyMathPrm', () => {
 
   it('loads the rows an earlier call left (a tree search round after round), with the same scores', async () => {
     const confPrm = parseExport(syntheticConfidencePrm(15), 'prm');
-    for (const e of [prmExport, confPrm]) {
+    const sumPrm = parseExport(syntheticConfidencePrm(15, true), 'prm');
+    for (const e of [prmExport, confPrm, sumPrm]) {
       const counting = countingCpu(e);
       const kept = new TinyMathPrm(e, counting.source);
       const plain = new TinyMathPrm(e, cpuSource(e), { cacheBytes: 0 });

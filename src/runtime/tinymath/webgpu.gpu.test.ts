@@ -14,6 +14,7 @@ import {
   goldenMaxDiff,
   hostSampled,
   syntheticConfidencePrm,
+  TINYMATH_RUNNING_SUM,
   syntheticExport,
 } from './fixtures';
 import { parseExport, type TinyMathExport } from './format';
@@ -213,55 +214,66 @@ describe.runIf(enabled)('WebGPU backend (Dawn)', () => {
     ).rejects.toThrow(/power of two/);
   });
 
-  it('with the generator-confidence input: matches the CPU path across prefills, decode steps and a fork', async () => {
-    const e = parseExport(
-      syntheticExport(
-        {
-          nEmbd: 32,
-          nLayer: 3,
-          nHead: 4,
-          nPositions: 80,
-          scale: 0.5,
-          role: 'prm',
-          confidence: { afterLayer: 2, floor: -12 },
-        },
-        23,
-      ),
-    );
-    const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510?\n1510*2=3020?\nA:3020?\n');
-    const short = e.tokenizer.encode('Q:5,-3\n5-3=2?\n');
-    const { dispatchesPerStep } = await gpuMatchesCpu(e, async (batch) => {
-      // Two rows in one prefill; then row 0 continues in a second prefill (its previous
-      // position is in the first call), is forked, and both copies decode.
-      const out = [await batch.prefill([2, 0], [short, long.slice(0, 20)])];
-      out.push(await batch.prefill([0], [long.slice(20, 30)]));
-      await batch.fork(0, [1]);
-      out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
-      out.push(await batch.step([1, 0], [6, long[31]!]));
-      return out;
-    });
-    expect(dispatchesPerStep).toBe(2 * 3 + 3);
-  });
+  it.each([false, true])(
+    'with the generator-confidence input (running sum: %s): matches the CPU path across prefills, decode steps and a fork',
+    async (withSum) => {
+      const e = parseExport(
+        syntheticExport(
+          {
+            nEmbd: 32,
+            nLayer: 3,
+            nHead: 4,
+            nPositions: 80,
+            scale: 0.5,
+            role: 'prm',
+            confidence: {
+              afterLayer: 2,
+              floor: -12,
+              runningSum: withSum ? TINYMATH_RUNNING_SUM : null,
+            },
+          },
+          23,
+        ),
+      );
+      const long = e.tokenizer.encode('Q:908,+602,*2\n908+602=1510?\n1510*2=3020?\nA:3020?\n');
+      const short = e.tokenizer.encode('Q:5,-3\n5-3=2?\n');
+      const { dispatchesPerStep } = await gpuMatchesCpu(e, async (batch) => {
+        // Two rows in one prefill; then row 0 continues in a second prefill (its previous
+        // position, and with the running sum its sum, are in the first call), is forked, and
+        // both copies decode.
+        const out = [await batch.prefill([2, 0], [short, long.slice(0, 20)])];
+        out.push(await batch.prefill([0], [long.slice(20, 30)]));
+        await batch.fork(0, [1]);
+        out.push(await batch.step([0, 1, 2], [long[30]!, 4, 5]));
+        out.push(await batch.step([1, 0], [6, long[31]!]));
+        return out;
+      });
+      expect(dispatchesPerStep).toBe(2 * 3 + (withSum ? 4 : 3));
+    },
+  );
 
-  it('PRM scores with shared prefills (prefix, fork, last steps) match the CPU path', async () => {
-    const e = parseExport(syntheticConfidencePrm(14), 'prm');
-    const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
-    const problem = makeArithProblem(2, 42);
-    const requests = ['A:2', 'A:6', '2+4=7'].flatMap((last) => [
-      { problem, steps: ['5-3=2', last] },
-      { problem, steps: ['5-3=1', '1+4=5', last] },
-    ]);
-    const onGpu = await new TinyMathPrm(e, fixedSource(gpuBackend)).scoreSteps(requests);
-    const onCpu = await new TinyMathPrm(
-      e,
-      fixedSource(new CpuBackend(e.config, e.weights)),
-    ).scoreSteps(requests);
-    onGpu.forEach((r, i) => {
-      expect(r.tokens).toBe(onCpu[i]!.tokens);
-      r.stepScores.forEach((x, k) => expect(x).toBeCloseTo(onCpu[i]!.stepScores[k]!, 5));
-    });
-    gpuBackend.dispose();
-  });
+  it.each([false, true])(
+    'PRM scores with shared prefills (prefix, fork, last steps) match the CPU path (running sum: %s)',
+    async (withSum) => {
+      const e = parseExport(syntheticConfidencePrm(14, withSum), 'prm');
+      const gpuBackend = await WebGpuBackend.create(device, e.config, e.weights);
+      const problem = makeArithProblem(2, 42);
+      const requests = ['A:2', 'A:6', '2+4=7'].flatMap((last) => [
+        { problem, steps: ['5-3=2', last] },
+        { problem, steps: ['5-3=1', '1+4=5', last] },
+      ]);
+      const onGpu = await new TinyMathPrm(e, fixedSource(gpuBackend)).scoreSteps(requests);
+      const onCpu = await new TinyMathPrm(
+        e,
+        fixedSource(new CpuBackend(e.config, e.weights)),
+      ).scoreSteps(requests);
+      onGpu.forEach((r, i) => {
+        expect(r.tokens).toBe(onCpu[i]!.tokens);
+        r.stepScores.forEach((x, k) => expect(x).toBeCloseTo(onCpu[i]!.stepScores[k]!, 5));
+      });
+      gpuBackend.dispose();
+    },
+  );
 
   it('samples the same greedy completions as the CPU path', async () => {
     const e = parseExport(

@@ -10,6 +10,7 @@ import {
   MAX_SAMPLED_STEPS,
   checkFeed,
   feedPositions,
+  keptFloatsPerRow,
   type BatchHandle,
   type DecoderBackend,
   type SampledDecodeRequest,
@@ -146,7 +147,9 @@ export function kernelShapeKey(c: TinyMathConfig): string {
     c.nLayer,
     c.nHead,
     c.layerNormEpsilon,
-    c.confidence ? [c.confidence.afterLayer, c.confidence.floor] : null,
+    c.confidence
+      ? [c.confidence.afterLayer, c.confidence.floor, c.confidence.runningSum ?? null]
+      : null,
   ]);
 }
 
@@ -180,8 +183,11 @@ export class WebGpuBackend implements DecoderBackend {
       decode: GPUComputePipeline;
       prefillA: GPUComputePipeline;
       prefillB: GPUComputePipeline;
-      /** conf_logits, conf_inject, conf_keep (kernels.ts), for a model with the confidence input. */
-      confidence: [GPUComputePipeline, GPUComputePipeline, GPUComputePipeline] | null;
+      /**
+       * conf_logits, conf_inject, [conf_sum with the running sum,] conf_keep (kernels.ts), in
+       * dispatch order, for a model with the confidence input.
+       */
+      confidence: GPUComputePipeline[] | null;
       /** decode_sample and its own layout (null for a model with the confidence input). */
       sampled: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } | null;
       /** The layered decode's kernels (`lay_*`) and layout, when this backend decodes that way. */
@@ -193,7 +199,7 @@ export class WebGpuBackend implements DecoderBackend {
     readonly layered: LayeredShape | null,
   ) {
     this.dispatchesPerStep = pipelines.confidence
-      ? 2 * config.nLayer + 3
+      ? 2 * config.nLayer + pipelines.confidence.length
       : (layered?.dispatchesPerStep ?? 1);
   }
 
@@ -309,7 +315,14 @@ export class WebGpuBackend implements DecoderBackend {
       sampledLayout ? make('decode_sample', sampledLayout) : null,
     ]);
     const confidence = config.confidence
-      ? await Promise.all([make('conf_logits'), make('conf_inject'), make('conf_keep')])
+      ? await Promise.all(
+          [
+            'conf_logits',
+            'conf_inject',
+            ...(config.confidence.runningSum ? ['conf_sum'] : []),
+            'conf_keep',
+          ].map((e) => make(e)),
+        )
       : null;
     const sampled =
       sampledLayout && sampledPipeline
@@ -450,7 +463,7 @@ class GpuBatch implements BatchHandle {
   private lastDecodeJobs = 0;
   /** Fork goes through this: WebGPU forbids copying a buffer onto itself. */
   private forkScratch!: GPUBuffer;
-  /** Each row's base logits at its last position (confidence input; 4 bytes otherwise). */
+  /** Each row's kept confidence state (keptFloatsPerRow: base logits at its last position, with the running sum the sum and flag; 4 bytes without the input). */
   private lastz!: GPUBuffer;
   private lastzScratch!: GPUBuffer;
   private capacity = 0;
@@ -489,8 +502,8 @@ class GpuBatch implements BatchHandle {
     const device = this.backend.device;
     const nl = this.backend.config.nLayer;
     const rowBytes = this.maxLength * this.backend.config.nEmbd * 4;
-    const { vocabSize: V, confidence } = this.backend.config;
-    const lastzBytes = confidence ? this.batchSize * V * 4 : 4;
+    const kept = keptFloatsPerRow(this.backend.config);
+    const lastzBytes = Math.max(4, this.batchSize * kept * 4);
     [this.keys, this.values, this.params, this.forkScratch, this.lastz, this.lastzScratch] =
       await checked(device, 'allocating the KV cache', () => [
         device.createBuffer({
@@ -519,7 +532,7 @@ class GpuBatch implements BatchHandle {
           label: 'last logits per row',
         }),
         device.createBuffer({
-          size: confidence ? V * 4 : 4,
+          size: Math.max(4, kept * 4),
           usage: USAGE.COPY_SRC | USAGE.COPY_DST,
           label: 'last logits fork scratch',
         }),
@@ -1074,12 +1087,12 @@ class GpuBatch implements BatchHandle {
       this.lengths[t] = len;
       this.next[t] = this.next[source]!;
     }
-    const V = this.backend.config.vocabSize;
-    if (this.backend.config.confidence) {
-      encoder.copyBufferToBuffer(this.lastz, source * V * 4, this.lastzScratch, 0, V * 4);
+    const K = keptFloatsPerRow(this.backend.config);
+    if (K > 0) {
+      encoder.copyBufferToBuffer(this.lastz, source * K * 4, this.lastzScratch, 0, K * 4);
       for (const t of targets)
         if (t !== source)
-          encoder.copyBufferToBuffer(this.lastzScratch, 0, this.lastz, t * V * 4, V * 4);
+          encoder.copyBufferToBuffer(this.lastzScratch, 0, this.lastz, t * K * 4, K * 4);
     }
     this.backend.device.queue.submit([encoder.finish()]);
     return Promise.resolve();
