@@ -211,6 +211,16 @@ PRESETS["prm3"] = dict(
     export_dir="training/out/prm3/models",
     prm=dict(PRESETS["prm2"]["prm"], confidence_sum=True),
 )
+# prm3, and the PRM reads each solution as the generator wrote it and judges at each step's
+# newline, instead of at a "?" inserted after each step: the tags put the generator (the PRM's
+# frozen base) in a context it never saw, and its log-probability of the solution read through
+# them ranked a problem's samples far worse (training/README.md). prmdata and prmextra as for prm3.
+PRESETS["prm4"] = dict(
+    copy.deepcopy(PRESETS["prm3"]),
+    out="training/out/prm4",
+    export_dir="training/out/prm4/models",
+    prm=dict(PRESETS["prm3"]["prm"], newline_tag=True),
+)
 
 SEED = 1234
 LOG = None
@@ -242,8 +252,8 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
-def new_model(cfg, extra_layers=0, confidence=False, confidence_sum=False) -> TinyGPT:
-    shape = dict(cfg["model"])
+def new_model(cfg, extra_layers=0, confidence=False, confidence_sum=False, prm_newline=False) -> TinyGPT:
+    shape = dict(cfg["model"], prm_newline=prm_newline)
     if confidence:
         shape["confidence_after"] = shape["n_layer"]
         shape["confidence_sum"] = confidence_sum
@@ -256,7 +266,9 @@ def stage_model(cfg, stage) -> TinyGPT:
     hp = cfg["prm"]
     if stage != "prm":
         return new_model(cfg)
-    return new_model(cfg, hp.get("grow", 0), hp.get("confidence", False), hp.get("confidence_sum", False))
+    return new_model(
+        cfg, hp.get("grow", 0), hp.get("confidence", False), hp.get("confidence_sum", False), hp.get("newline_tag", False)
+    )
 
 
 def load_model(cfg, stage) -> TinyGPT:
@@ -686,7 +698,7 @@ def stage_prm(cfg, _train, _eval):
 
     def add(problem, steps, labels):
         chars = char_labels(problem["start"], problem["ops"], steps) if hp.get("char_labels") else None
-        ex = prm_example(problem["prompt"], steps, labels, chars)
+        ex = prm_example(problem["prompt"], steps, labels, chars, hp.get("newline_tag", False))
         if ex.slots <= hp["row_len"]:
             pool.append(ex)
 
@@ -714,20 +726,25 @@ def stage_prm(cfg, _train, _eval):
     model = load_model(cfg, final_generator_stage(cfg) if hp.get("base") == "final" else pretrained_stage(cfg))
     if hp.get("grow"):
         model = grow(
-            cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False), hp.get("confidence_sum", False)
+            cfg, model, hp["grow"], hp.get("freeze_base", False), hp.get("confidence", False),
+            hp.get("confidence_sum", False), hp.get("newline_tag", False),
         )
     return train_stage(cfg, "prm", model, pool, hp)
 
 
-def grow(cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False, confidence_sum: bool = False) -> TinyGPT:
+def grow(
+    cfg, base: TinyGPT, extra: int, freeze: bool, confidence: bool = False, confidence_sum: bool = False,
+    prm_newline: bool = False,
+) -> TinyGPT:
     """The base model with `extra` blocks on top whose output projections start at zero (so the
     grown model computes exactly what the base did). With `freeze`, only the new blocks and the
     final LayerNorm train: the base's next-token features stay intact for the new blocks to read.
     With `confidence`, the new blocks also get the base's confidence in each character (model.py):
     `ln_conf` is a frozen copy of the base's final LayerNorm, so the distribution it reads is
     exactly the base's; the projection `conf` starts at zero and trains. `confidence_sum` adds the
-    running sum of the generator's log-probability over the solution as a third input (model.py)."""
-    m = new_model(cfg, extra, confidence, confidence_sum)
+    running sum of the generator's log-probability over the solution as a third input (model.py);
+    `prm_newline` makes a PRM that judges at each step's newline (data.prm_text)."""
+    m = new_model(cfg, extra, confidence, confidence_sum, prm_newline)
     missing = m.load_state_dict(base.state_dict(), strict=False).missing_keys
     n = base.cfg.n_layer
     if confidence:

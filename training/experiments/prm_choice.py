@@ -90,7 +90,7 @@ def cmd_score(a):
     else:
         prm = _load_prm(a.prm, a.preset)
         with torch.no_grad():
-            scored = iter(prm_scores(prm, [prm_text(problems[i // n]["prompt"], s) for i, s in enumerate(steps) if s]))
+            scored = iter(prm_scores(prm, [prm_text(problems[i // n]["prompt"], s, prm.cfg.prm_newline) for i, s in enumerate(steps) if s]))
         final = [next(scored)[-1] if s else 0.0 for s in steps]
     correct = [grade(problems[i // n], t)[0] for i, t in enumerate(texts)]
     answers = [extract_answer(t) for t in texts]

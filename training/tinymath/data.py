@@ -158,12 +158,17 @@ def revision_prompt(problem: dict, previous_attempts: list[str]) -> str:
     return "".join(attempts) + problem["prompt"]
 
 
-def prm_text(prompt: str, steps: list[str]) -> str:
-    """PRM input (docs/model-format.md): question line, then each step followed by "?" and "\\n"."""
-    return prompt + "".join(f"{s}{tok.PRM_TAG}\n" for s in steps)
+def prm_text(prompt: str, steps: list[str], newline: bool = False) -> str:
+    """PRM input (docs/model-format.md): question line, then each step followed by "?" and "\\n";
+    with `newline` (a PRM that judges at each step's newline), the solution as written."""
+    return prompt + "".join(f"{s}\n" if newline else f"{s}{tok.PRM_TAG}\n" for s in steps)
 
 
-def prm_tag_positions(ids: list[int]) -> list[int]:
+def prm_tag_positions(ids: list[int], newline: bool = False) -> list[int]:
+    """Where a PRM input's step scores are read: each "?", or with `newline` each newline after
+    the question line's."""
+    if newline:
+        return [i for i, t in enumerate(ids) if t == tok.STOI["\n"]][1:]
     tag = tok.STOI[tok.PRM_TAG]
     return [i for i, t in enumerate(ids) if t == tag]
 
@@ -201,21 +206,29 @@ def lm_example(prompt: str, completion: str) -> Example:
     return Example(ids, loss_from=len(prompt), positions=pos)
 
 
-def prm_example(prompt: str, steps: list[str], labels: list[float], chars: list[list[tuple[int, float]]] | None = None) -> Example:
-    """`labels`: one per step, at its "?" (None: untrained). `chars` (optional, `char_labels`):
-    labels for characters of the steps, read with the same judgement tokens."""
-    ids = tok.encode(prm_text(prompt, steps))
-    pos = prm_tag_positions(ids)
+def prm_example(
+    prompt: str,
+    steps: list[str],
+    labels: list[float],
+    chars: list[list[tuple[int, float]]] | None = None,
+    newline: bool = False,
+) -> Example:
+    """`labels`: one per step, at its "?" (with `newline`, at its newline; None: untrained).
+    `chars` (optional, `char_labels`): labels for characters of the steps, read with the same
+    judgement tokens."""
+    ids = tok.encode(prm_text(prompt, steps, newline))
+    pos = prm_tag_positions(ids, newline)
     assert len(pos) == len(labels) == len(steps)
-    # The "?" is the last input token whose output matters; nothing after the last tag is trained,
-    # so the sequence is cut there (keeping one extra token so that slots == tag position + 1).
-    ids = ids[: pos[-1] + 2]
+    # The tag is the last input token whose output matters; nothing after the last tag is trained,
+    # so the sequence is cut there (keeping one extra token so that slots == tag position + 1;
+    # a newline tag ends the text, so <eos> is that token).
+    ids = (ids + [tok.EOS_ID])[: pos[-1] + 2]
     soft = {p: y for p, y in zip(pos, labels) if y is not None}
     if chars is not None:
         at = len(prompt)
         for s, cl in zip(steps, chars):
             soft.update({at + k: y for k, y in cl})
-            at += len(s) + 2  # the step, "?" and "\n"
+            at += len(s) + (1 if newline else 2)  # the step, "?" and "\n"
     return Example(ids, soft=soft)
 
 

@@ -85,7 +85,7 @@ def evaluate_level(level, problems, gen, prm, hp, out_dir, log, rev=None):
     steps = [split_steps(s)[:MAX_PRM_STEPS] for s in samples]
 
     def score_all():
-        texts = [prm_text(problems[i // n]["prompt"], st) for i, st in enumerate(steps) if st]
+        texts = [prm_text(problems[i // n]["prompt"], st, prm.cfg.prm_newline) for i, st in enumerate(steps) if st]
         scored = iter(prm_scores(prm, texts))
         return [next(scored) if st else [] for st in steps]
 

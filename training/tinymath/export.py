@@ -23,8 +23,9 @@ from . import tokenizer as tok
 
 # 2: revision prompts use the position layout of data.prompt_positions (docs/model-format.md).
 # 3: a PRM may have the generator-confidence input (ttc_lab.confidence, model.py).
-# 4: that input may have the running sum (ttc_lab.confidence.running_sum). An export says the
-#    lowest version that reads it: 4 only for a model with the running sum.
+# 4: that input may have the running sum (ttc_lab.confidence.running_sum), and a PRM's tag may be
+#    the newline (it judges solutions as written). An export says the lowest version that reads
+#    it: 4 only for a model with either.
 FORMAT_VERSION = 4
 DTYPE_NAMES = {torch.float16: "F16", torch.float32: "F32"}
 
@@ -87,10 +88,14 @@ def hf_config(cfg: TinyConfig, role: str, dtype: torch.dtype, extra: dict) -> di
         "tie_word_embeddings": True,
         "torch_dtype": "float16" if dtype == torch.float16 else "float32",
         "ttc_lab": {
-            "format_version": FORMAT_VERSION if cfg.confidence_sum else 3,
+            "format_version": FORMAT_VERSION if cfg.confidence_sum or cfg.prm_newline else 3,
             "role": role,  # "generator" or "prm"
             "parameters": None,
-            "prm": {"tag": tok.PRM_TAG, "good": tok.PRM_GOOD, "bad": tok.PRM_BAD} if role == "prm" else None,
+            # A "\n" tag: the PRM reads solutions as written and judges at each step's newline
+            # (format version 4; data.prm_text).
+            "prm": {"tag": "\n" if cfg.prm_newline else tok.PRM_TAG, "good": tok.PRM_GOOD, "bad": tok.PRM_BAD}
+            if role == "prm"
+            else None,
             # docs/model-format.md, "Generator confidence"; null when the model has no such input.
             "confidence": confidence_config(cfg),
             **extra,
@@ -158,6 +163,7 @@ def load(out_dir: str) -> TinyGPT:
         vocab_size=c["vocab_size"], n_positions=c["n_positions"], n_embd=c["n_embd"], n_layer=c["n_layer"],
         n_head=c["n_head"], layer_norm_epsilon=c["layer_norm_epsilon"], confidence_after=conf["after_layer"] if conf else 0,
         confidence_sum=bool(conf and conf.get("running_sum")),
+        prm_newline=((c.get("ttc_lab") or {}).get("prm") or {}).get("tag") == "\n",
     )
     if cfg.confidence_sum and conf["running_sum"] != {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}:
         raise ValueError(f"{out_dir}: running_sum {conf['running_sum']} is not the one model.py computes")

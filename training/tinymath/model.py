@@ -38,6 +38,9 @@ class TinyConfig:
     confidence_after: int = 0
     # With the confidence input, also the running sum of log p (format version 4; see above).
     confidence_sum: bool = False
+    # A PRM that reads solutions as written and judges at each step's newline, instead of at a
+    # "?" after each step (data.prm_text; format version 4).
+    prm_newline: bool = False
 
     def to_dict(self):
         return asdict(self)

@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .data import prompt_positions
+from .data import prm_tag_positions, prompt_positions
 from .model import TinyGPT, gelu_new
 from . import tokenizer as tok
 
@@ -187,9 +187,10 @@ def generate_batched(model, prompts, max_new, temperature, generator, batch_size
 
 @torch.no_grad()
 def prm_scores(model: TinyGPT, texts: list[str], batch_size: int = 128) -> list[list[float]]:
-    """Step scores p("+") / (p("+") + p("-")) at every "?" of each PRM input text."""
+    """Step scores p("+") / (p("+") + p("-")) at every tag of each PRM input text (data.prm_text,
+    with `newline` as the model's `prm_newline`)."""
     model.eval()
-    good, bad, tag = tok.STOI[tok.PRM_GOOD], tok.STOI[tok.PRM_BAD], tok.STOI[tok.PRM_TAG]
+    good, bad = tok.STOI[tok.PRM_GOOD], tok.STOI[tok.PRM_BAD]
     encoded = [tok.encode(t) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
     res: list[list[float]] = [[] for _ in texts]
@@ -204,6 +205,6 @@ def prm_scores(model: TinyGPT, texts: list[str], batch_size: int = 128) -> list[
         logits = model(idx, None, seg)
         score = torch.sigmoid(logits[..., good] - logits[..., bad])
         for b, i in enumerate(chunk):
-            where = (idx[b] == tag).nonzero().squeeze(1)
+            where = prm_tag_positions(encoded[i], model.cfg.prm_newline)
             res[i] = score[b, where].tolist()
     return res

@@ -31,6 +31,7 @@ from tinymath.data import (  # noqa: E402
     is_correct,
     lm_example,
     prm_example,
+    prm_tag_positions,
     prompt_positions,
     revision_prompt,
     split_steps,
@@ -167,6 +168,14 @@ class Packing(unittest.TestCase):
         where = (~torch.isnan(batch.soft[0])).nonzero().squeeze(1).tolist()
         self.assertEqual([tok.VOCAB[int(batch.idx[0, i])] for i in where], ["?", "?"])
         self.assertEqual(batch.soft[0, where].tolist(), [0.75, 1.0])
+        # A PRM that judges at each step's newline reads the solution as written.
+        ex = prm_example("Q:5,-3\n", ["5-3=2", "A:2"], [0.75, 1.0], newline=True)
+        self.assertEqual((tok.decode(ex.ids), ex.ids[-1]), ("Q:5,-3\n5-3=2\nA:2\n", tok.EOS_ID))
+        batch = collate([[ex]], 32)
+        where = (~torch.isnan(batch.soft[0])).nonzero().squeeze(1).tolist()
+        self.assertEqual(where, [12, 16])  # the steps' newlines, within the trained slots
+        self.assertEqual([tok.VOCAB[int(batch.idx[0, i])] for i in where], ["\n", "\n"])
+        self.assertEqual(prm_tag_positions(tok.encode("Q:5,-3\n5-3=2\nA:2\n"), newline=True), [12, 16])
 
     def test_revision_prompt_matches_task_format(self):
         p = {"prompt": "Q:5,-3\n"}
@@ -444,6 +453,9 @@ class CharLabels(unittest.TestCase):
         ex = prm_example("Q:5,+3\n", steps, [1.0, 1.0], char_labels(5, [{"op": "+", "operand": 3}], steps))
         self.assertEqual({tok.VOCAB[ex.ids[p]]: y for p, y in sorted(ex.soft.items())}, {"8": 1.0, "?": 1.0})
         self.assertEqual(sorted(ex.soft), [11, 12, 16, 17])
+        ex = prm_example("Q:5,+3\n", steps, [1.0, 1.0], char_labels(5, [{"op": "+", "operand": 3}], steps), newline=True)
+        self.assertEqual({tok.VOCAB[ex.ids[p]]: y for p, y in sorted(ex.soft.items())}, {"8": 1.0, "\n": 1.0})
+        self.assertEqual(sorted(ex.soft), [11, 12, 15, 16])
 
 
 class GrownPrm(unittest.TestCase):

@@ -94,6 +94,8 @@ export interface SyntheticShape {
   role?: 'generator' | 'revision' | 'prm';
   /** A generator-confidence input (docs/model-format.md), as a PRM export may have. */
   confidence?: ConfidenceInput;
+  /** A PRM's tag (default `?`; `\n`: it reads solutions as written, format version 4). */
+  prmTag?: string;
   /** Standard deviation of the matrices; larger values give larger, more peaked logits. */
   scale?: number;
 }
@@ -131,10 +133,10 @@ export function configJson(shape: SyntheticShape): string {
     pad_token_id: 0,
     ttc_lab: {
       // The lowest version that reads it, as training/tinymath/export.py writes.
-      format_version: shape.confidence?.runningSum ? 4 : 3,
+      format_version: shape.confidence?.runningSum || shape.prmTag === '\n' ? 4 : 3,
       role,
       parameters: countParameters(c),
-      prm: role === 'prm' ? { tag: '?', good: '+', bad: '-' } : null,
+      prm: role === 'prm' ? { tag: shape.prmTag ?? '?', good: '+', bad: '-' } : null,
       confidence: shape.confidence ? confidenceJson(shape.confidence) : null,
     },
   });

@@ -138,6 +138,18 @@ describe('parseExport', () => {
     expect(
       edited((c) => (c.ttc_lab.confidence.running_sum = { after: '#', skip: '?', scale: 0.1 })),
     ).toThrow(/config\.json: running_sum token "#" is not in tinymath-prm\/tokenizer\.json/);
+    // A newline tag (a PRM that reads solutions as written) is version 4 too.
+    const tagged = (tag: string, version: number) => {
+      const cfg = JSON.parse(files.config) as Cfg & { ttc_lab: { prm: { tag: string } } };
+      cfg.ttc_lab.prm.tag = tag;
+      cfg.ttc_lab.format_version = version;
+      if (version < 4) delete (cfg.ttc_lab.confidence as { running_sum?: object }).running_sum;
+      return parseExport({ ...files, config: JSON.stringify(cfg) }, 'prm');
+    };
+    expect(tagged('\n', 4).prmTokens?.tag).toBe(2);
+    expect(() => tagged('\n', 3)).toThrow(
+      /a PRM whose ttc_lab\.prm\.tag is the newline needs format_version 4 \(the file says 3\)/,
+    );
     // Its weights have the third row of the projection.
     const two = syntheticTensors({ ...shape, confidence: { afterLayer: 1, floor: -12 } }, 1);
     expect(() => parseExport({ ...files, safetensors: encodeSafetensors(two) })).toThrow(

@@ -346,6 +346,10 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     if (typeof tag !== 'string' || typeof good !== 'string' || typeof bad !== 'string') {
       throw new ModelFormatError(`${file}: ttc_lab.prm must give "tag", "good" and "bad" strings`);
     }
+    if (tag === '\n' && version < 4)
+      throw new ModelFormatError(
+        `${file}: a PRM whose ttc_lab.prm.tag is the newline needs format_version 4 (the file says ${version})`,
+      );
     prm = { tag, good, bad };
   }
   return { config, eosTokenId: typeof eos === 'number' ? eos : 1, prm, runningSum };

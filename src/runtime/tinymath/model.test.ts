@@ -404,27 +404,44 @@ describe('TinyMathPrm', () => {
     const { text, tagAt } = prmInput(p, ['37+45=82', '82*2=164', 'A:164'], '?');
     expect(text).toBe('Q:37,+45,*2\n37+45=82?\n82*2=164?\nA:164?\n');
     expect(tagAt.map((i) => text[i])).toEqual(['?', '?', '?']);
+    // A newline tag (format version 4): the solution as written, read at each step's newline.
+    const nl = prmInput(p, ['37+45=82', '82*2=164', 'A:164'], '\n');
+    expect(nl.text).toBe('Q:37,+45,*2\n37+45=82\n82*2=164\nA:164\n');
+    expect(nl.tagAt).toEqual([20, 29, 35]);
+    expect(nl.tagAt.map((i) => nl.text[i])).toEqual(['\n', '\n', '\n']);
+    expect(nl.lastStepAt).toBe(30);
   });
 
-  it('scores each step with p(+)/(p(+)+p(-)) at its tag, in one forward pass', async () => {
-    const steps = ['5-3=2', 'A:2'];
-    const [r] = await prm.scoreSteps([{ problem, steps }]);
-    const { text, tagAt } = prmInput(problem, steps, '?');
-    const ids = prmExport.tokenizer.encode(text);
-    const logits = await (
-      await new CpuBackend(prmExport.config, prmExport.weights).createBatch(1, ids.length)
-    ).prefill([0], [ids]);
-    const V = prmExport.config.vocabSize;
-    const { good, bad } = prmExport.prmTokens!;
-    const expected = tagAt.map((t) => {
-      const g = Math.exp(logits[t * V + good]!);
-      const b = Math.exp(logits[t * V + bad]!);
-      return g / (g + b);
-    });
-    expect(r!.tokens).toBe(ids.length);
-    r!.stepScores.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 6));
-    for (const s of r!.stepScores) expect(s).toBeGreaterThan(0);
-  });
+  it.each(['?', '\n'])(
+    'scores each step with p(+)/(p(+)+p(-)) at its tag (%j), in one forward pass',
+    async (tag) => {
+      const e = parseExport(
+        syntheticExport(
+          { nEmbd: 16, nLayer: 1, nHead: 2, nPositions: 128, role: 'prm', scale: 0.6, prmTag: tag },
+          12,
+        ),
+        'prm',
+      );
+      const steps = ['5-3=2', 'A:2'];
+      const [r] = await new TinyMathPrm(e, cpuSource(e)).scoreSteps([{ problem, steps }]);
+      const { text, tagAt } = prmInput(problem, steps, tag);
+      expect(text.endsWith(tag === '?' ? '\n5-3=2?\nA:2?\n' : '\n5-3=2\nA:2\n')).toBe(true);
+      const ids = e.tokenizer.encode(text);
+      const logits = await (
+        await new CpuBackend(e.config, e.weights).createBatch(1, ids.length)
+      ).prefill([0], [ids]);
+      const V = e.config.vocabSize;
+      const { good, bad } = e.prmTokens!;
+      const expected = tagAt.map((t) => {
+        const g = Math.exp(logits[t * V + good]!);
+        const b = Math.exp(logits[t * V + bad]!);
+        return g / (g + b);
+      });
+      expect(r!.tokens).toBe(ids.length);
+      r!.stepScores.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 6));
+      for (const s of r!.stepScores) expect(s).toBeGreaterThan(0);
+    },
+  );
 
   it('gives prefix steps the same score whether or not later steps follow (causal), batched', async () => {
     const [whole, prefix, empty] = await prm.scoreSteps([

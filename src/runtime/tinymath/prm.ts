@@ -1,7 +1,8 @@
 /**
  * TinyMathPrm: the embedded process reward model as a Verifier. One forward pass over
- * "question line, then each step followed by the tag `?` and a newline" gives every step's
- * score at once, read at the tag: p(good) / (p(good) + p(bad)) (docs/model-format.md).
+ * "question line, then each step followed by the tag `?` and a newline" (or, for a PRM whose tag
+ * is the newline, the solution as written) gives every step's score at once, read at the tag:
+ * p(good) / (p(good) + p(bad)) (docs/model-format.md).
  */
 import type { Problem, StepScoreRequest, StepScoreResult, Verifier } from '../../engine/types';
 import { arithTask } from '../../tasks/arith/arith';
@@ -29,8 +30,10 @@ export function prmQuestionLine(problem: Problem): string {
 
 /**
  * The PRM input for a solution, the index of each step's tag in it, and where its last step
- * starts (the end of the question line without steps).
- * @param tag the tag character (`?`)
+ * starts (the end of the question line without steps). Each step is followed by the tag and a
+ * newline; a newline tag (format version 4) is the step's own newline, so the input is the
+ * solution as the generator writes it.
+ * @param tag the tag character (`?`, or `\n`)
  */
 export function prmInput(
   problem: Problem,
@@ -45,7 +48,7 @@ export function prmInput(
     lastStepAt = [...text].length;
     text += step;
     tagAt.push([...text].length);
-    text += `${tag}\n`;
+    text += tag === '\n' ? tag : `${tag}\n`;
   }
   return { text, tagAt, lastStepAt };
 }
