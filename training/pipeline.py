@@ -86,17 +86,23 @@ PRESETS = {
         # 1,000 steps: 500 left attempt 2 below a fresh sample (training/README.md).
         revision=dict(steps=1000, rows=5, row_len=896, lr=1e-3, warmup=20, plain_frac=0.5, ckpt_every=50),
         prmdata=dict(per_level=100, samples=4, rollouts=4, max_new=260, labels="mc"),
-        prmextra=dict(per_level=300, samples=8, max_new=260),
+        # The final generator's samples, most of them on the hard levels, graded (40,800).
+        prmextra=dict(per_level=[300, 300, 300, 600, 900, 1200, 1500], samples=8, max_new=260),
         # Sampled solutions without rollouts get checker step labels ("right so far"), which
         # raised the PRM's pooled and step AUROC over final-answer-only labels (see REPORT.md).
-        # The PRM is the pretrained generator, frozen, with 2 new blocks on top that learn to
-        # judge; every result character also gets an "on track" label (char_labels), which
-        # says where a step goes wrong (training/README.md, "What was tried for the PRM"). The base
-        # is the final generator, and the new blocks read its confidence in every character
-        # (`confidence`, model.py): without it they judged steps within a problem near chance.
+        # The PRM is the final generator, frozen, with 2 new blocks on top that learn to judge;
+        # every result character also gets an "on track" label (char_labels), which says where a
+        # step goes wrong (training/README.md, "What was tried for the PRM"). The new blocks read
+        # the generator's confidence in every character (`confidence`, model.py; without it they
+        # judged steps within a problem near chance) and its running sum over the solution
+        # (`confidence_sum`), and the PRM reads the solution as the generator wrote it, judging
+        # at each step's newline (`newline_tag`; "?" tags in between put the generator in a
+        # context it never saw, which spoilt its confidence: training/README.md, "The PRM reads
+        # solutions as written"). Its graded samples are all the final generator's (`prmextra`).
         prm=dict(
             steps=3000, rows=12, row_len=352, lr=1e-3, warmup=30, ckpt_every=50, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
+            confidence_sum=True, newline_tag=True, graded_from=["prmextra"],
         ),
         # The revision model (tinymath-rev), which writes every revision in the app. Its data: the
         # shipped generator's wrong attempts on training problems of every level (many easy problems:
@@ -151,6 +157,7 @@ PRESETS = {
         prm=dict(
             steps=3, rows=4, row_len=256, lr=1e-3, warmup=1, ckpt_every=2, extra_labels="checker",
             char_labels=True, grow=2, freeze_base=True, base="final", confidence=True,
+            confidence_sum=True, newline_tag=True, graded_from=["prmextra"],
         ),
         rlsample=dict(levels=[1, 2], per_level=[4, 4], samples=2, max_new=40),
         slipsample=dict(levels=[1, 2], per_level=[4, 4], max_new=40),
@@ -187,39 +194,25 @@ PRESETS["revmodel"] = dict(
     revpg=None,
 )
 
-# An experiment, not shipped: the PRM retrained on the committed generator with its graded samples
-# all from that generator (`prmextra`, most of them on the hard levels) instead of partly from the
-# pretrained generator (`revsample`, which an export does not hold). Under training/out/prm2/:
+# Experiments on the way to the shipped PRM recipe (training/README.md, "The PRM on the
+# generator's own samples" and "The PRM reads solutions as written"), each the shipped recipe less
+# something. All three stages from the export: the generator comes from it and the PRM's stages run
+# (prmdata and prmextra are the same in all three and in `full`: copying them saves ~1 h), e.g.
 #   bash training/train.sh prm2 --from-export public/models --retrain-prm --stop-after prm
-# then `experiments/prm_choice.py score` (training/README.md, "The PRM on the generator's own samples").
+# then `experiments/prm_choice.py score --preset prm2`.
+# prm2: "?" tags after each step, and no running sum.
 PRESETS["prm2"] = dict(
     copy.deepcopy(PRESETS["full"]),
     out="training/out/prm2",
     export_dir="training/out/prm2/models",
-    prmextra=dict(per_level=[300, 300, 300, 600, 900, 1200, 1500], samples=8, max_new=260),
-    prm=dict(PRESETS["full"]["prm"], graded_from=["prmextra"]),
+    prm=dict(PRESETS["full"]["prm"], confidence_sum=False, newline_tag=False),
 )
-
-# An experiment: prm2's recipe and data, and the PRM also reads the running sum of the generator's
-# log-probability over the solution (model.py, `confidence_sum`; format version 4). Its prmdata
-# and prmextra are prm2's (the same generator and seeds make the same samples; copying them saves
-# ~1 h):  cp -r training/out/prm2/prmdata training/out/prm2/prmextra training/out/prm3/
-#   bash training/train.sh prm3 --from-export public/models --retrain-prm --stop-after prm
+# prm3: "?" tags, with the running sum.
 PRESETS["prm3"] = dict(
-    copy.deepcopy(PRESETS["prm2"]),
+    copy.deepcopy(PRESETS["full"]),
     out="training/out/prm3",
     export_dir="training/out/prm3/models",
-    prm=dict(PRESETS["prm2"]["prm"], confidence_sum=True),
-)
-# prm3, and the PRM reads each solution as the generator wrote it and judges at each step's
-# newline, instead of at a "?" inserted after each step: the tags put the generator (the PRM's
-# frozen base) in a context it never saw, and its log-probability of the solution read through
-# them ranked a problem's samples far worse (training/README.md). prmdata and prmextra as for prm3.
-PRESETS["prm4"] = dict(
-    copy.deepcopy(PRESETS["prm3"]),
-    out="training/out/prm4",
-    export_dir="training/out/prm4/models",
-    prm=dict(PRESETS["prm3"]["prm"], newline_tag=True),
+    prm=dict(PRESETS["full"]["prm"], newline_tag=False),
 )
 
 SEED = 1234
@@ -1019,7 +1012,7 @@ def seed_from_export(cfg, src, retrain_prm=False):
         if seeded:
             raise SystemExit(
                 f"--retrain-prm: the {cfg['name']} preset's PRM reads the samples of {', '.join(seeded)}, which an export "
-                "does not hold (a run from scratch makes them); the prm2 preset's recipe does not need them"
+                "does not hold (a run from scratch makes them); the full preset's recipe does not need them"
             )
     gen_dir, prm_dir = (os.path.join(ROOT, src, n) for n in ("tinymath-gen", "tinymath-prm"))
     gen, prm = load_export(gen_dir), load_export(prm_dir)

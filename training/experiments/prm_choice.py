@@ -34,8 +34,8 @@ from tinymath.sample import prm_scores
 
 def _used_ids(train) -> set:
     """Problems any PRM stage trained on: `revsample` (the old recipe's graded samples), `prmdata`
-    and `prmextra` (the `prm2` preset's counts; the committed recipe's 300 a level are the first of them)."""
-    cfg = pipeline.PRESETS["prm2"]
+    and `prmextra` (the `full` preset's counts; the old recipe's 300 a level are the first of them)."""
+    cfg = pipeline.PRESETS["full"]
     return {p["id"] for st in ("revsample", "prmdata", "prmextra") for p in pipeline.stage_problems(cfg, train, st)}
 
 
