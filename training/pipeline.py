@@ -1019,6 +1019,12 @@ def seed_from_export(cfg, src, retrain_prm=False):
     want_gen, want_prm = stage_model(cfg, final_generator_stage(cfg)), stage_model(cfg, "prm")
     want_gen.load_state_dict(gen.state_dict())  # raises on a different shape
     if not retrain_prm:
+        kind = lambda c: (c.confidence_after, c.confidence_sum, c.prm_newline)  # noqa: E731
+        if kind(prm.cfg) != kind(want_prm.cfg):
+            raise SystemExit(
+                f"--from-export: {prm_dir} is not the {cfg['name']} preset's PRM (confidence input after, running sum, "
+                f"newline tag: {kind(prm.cfg)} against {kind(want_prm.cfg)}); --retrain-prm trains one on its generator"
+            )
         want_prm.load_state_dict(prm.state_dict())
     shipped = os.path.normpath(src) == os.path.normpath(PRESETS["full"]["export_dir"])
     report = os.path.join(HERE, "report.json") if shipped else None

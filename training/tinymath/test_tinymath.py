@@ -370,9 +370,16 @@ class Resume(unittest.TestCase):
             cfg.update(name="micro", out=os.path.join(d, "run"), export_dir=os.path.join(d, "export"))
             torch.manual_seed(3)
             gen = pipeline.new_model(cfg)
-            prm = pipeline.grow(cfg, gen, 2, True, True)
+            hp = cfg["prm"]
+            flags = (hp["confidence"], hp["confidence_sum"], hp["newline_tag"])
             gen_dir, prm_dir, rev_dir = pipeline.export_paths(cfg)
             export(gen, gen_dir, "generator")
+            # A PRM of another recipe (here "?" tags and no running sum) is refused by name.
+            export(pipeline.grow(cfg, gen, 2, True, True), prm_dir, "prm")
+            with self.assertRaises(SystemExit) as e:
+                pipeline.seed_from_export(cfg, cfg["export_dir"])
+            self.assertIn("is not the micro preset's PRM", str(e.exception))
+            prm = pipeline.grow(cfg, gen, 2, True, *flags)
             export(prm, prm_dir, "prm")
             pipeline.seed_from_export(cfg, cfg["export_dir"])
             for name in pipeline.EARLY_STAGES:
@@ -387,6 +394,7 @@ class Resume(unittest.TestCase):
             # recipe that reads the samples of a seeded stage (revsample) is refused up front.
             again = copy.deepcopy(cfg)
             again.update(out=os.path.join(d, "run3"))
+            again["prm"]["graded_from"] = ["revsample", "prmextra"]
             with self.assertRaises(SystemExit) as e:
                 pipeline.seed_from_export(again, cfg["export_dir"], retrain_prm=True)
             self.assertIn("revsample", str(e.exception))
