@@ -116,37 +116,28 @@ const synthetic = parseExport(
 );
 const ids = synthetic.tokenizer.encode('Q:37,+45,*2\n37+45=82\n82*2=164\nA:164\n');
 
-/** A PRM-shaped model with the generator-confidence input after its first block. */
-const withConfidence = parseExport(
-  syntheticExport(
-    {
-      nEmbd: 24,
-      nLayer: 3,
-      nHead: 3,
-      nPositions: 40,
-      scale: 0.4,
-      role: 'prm',
-      confidence: { afterLayer: 1, floor: -12 },
-    },
-    11,
-  ),
-);
-
-/** The same with the running sum (format version 4), as the PRM export may have. */
-const withRunningSum = parseExport(
-  syntheticExport(
-    {
-      nEmbd: 24,
-      nLayer: 3,
-      nHead: 3,
-      nPositions: 40,
-      scale: 0.4,
-      role: 'prm',
-      confidence: { afterLayer: 1, floor: -12, runningSum: TINYMATH_RUNNING_SUM },
-    },
-    11,
-  ),
-);
+/**
+ * A PRM-shaped model with the generator-confidence input after its first block, and with the
+ * running sum (format version 4) if asked.
+ */
+function confidencePrm(runningSum: boolean): TinyMathExport {
+  const shape = {
+    nEmbd: 24,
+    nLayer: 3,
+    nHead: 3,
+    nPositions: 40,
+    scale: 0.4,
+    role: 'prm' as const,
+  };
+  const confidence = {
+    afterLayer: 1,
+    floor: -12,
+    runningSum: runningSum ? TINYMATH_RUNNING_SUM : null,
+  };
+  return parseExport(syntheticExport({ ...shape, confidence }, 11));
+}
+const withConfidence = confidencePrm(false);
+const withRunningSum = confidencePrm(true);
 // A PRM input: question line, then steps each closed by the tag (which the sum leaves out).
 const prmIds = synthetic.tokenizer.encode('Q:37,+45,*2\n37+45=82?\n82*2=164?\nA:164?\n');
 

@@ -29,7 +29,10 @@ export interface BackendSource {
 
 export const MAX_STOP_STRINGS = 16;
 
-/** The PRM's step tag (docs/model-format.md); the generator never writes it. */
+/**
+ * The step tag of a PRM that reads `?` after each step (docs/model-format.md); the generator never
+ * writes it (training's samplers ban it too, so the shipped models were measured that way).
+ */
 export const PRM_TAG = '?';
 
 /** "0.8M", "28K": the size in a label. */
