@@ -196,8 +196,8 @@ PRESETS["revmodel"] = dict(
 
 # Experiments on the way to the shipped PRM recipe (training/README.md, "The PRM on the
 # generator's own samples" and "The PRM reads solutions as written"), each the shipped recipe less
-# something. All three stages from the export: the generator comes from it and the PRM's stages run
-# (prmdata and prmextra are the same in all three and in `full`: copying them saves ~1 h), e.g.
+# something. Each runs on the export: the generator comes from it and the PRM's three stages run
+# (prmdata and prmextra are the same in both and in `full`: copying them saves ~1 h), e.g.
 #   bash training/train.sh prm2 --from-export public/models --retrain-prm --stop-after prm
 # then `experiments/prm_choice.py score --preset prm2`.
 # prm2: "?" tags after each step, and no running sum.
