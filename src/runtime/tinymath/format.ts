@@ -9,14 +9,13 @@ import { ModelFormatError, parseSafetensors, type Tensor } from './safetensors';
 export { ModelFormatError };
 
 /**
- * The newest export format version this runtime reads (`ttc_lab.format_version`). Version 2 added
- * the revision prompt's position layout (`promptPositions`); version 3 the PRM's
- * generator-confidence input (`ttc_lab.confidence`), which a version-2 runtime would silently
- * ignore; version 4 that input's running sum (`ttc_lab.confidence.running_sum`). An export states
- * the lowest version that reads it, so a model without the running sum stays version 3.
+ * The export format versions this runtime reads (`ttc_lab.format_version`). Version 2 added the
+ * revision prompt's position layout (`promptPositions`); version 3 the PRM's generator-confidence
+ * input (`ttc_lab.confidence`), which a version-2 runtime would silently ignore; version 4 that
+ * input's running sum (`ttc_lab.confidence.running_sum`) and the PRM's newline tag
+ * (`ttc_lab.prm.tag`). An export states the lowest version that reads it, so a model with
+ * neither stays version 3.
  */
-export const SUPPORTED_FORMAT_VERSION = 4;
-/** The versions this runtime reads. */
 export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [3, 4];
 
 /** A line holding only this closes an earlier attempt in a revision prompt (src/tasks/arith). */
