@@ -103,13 +103,17 @@ def hf_config(cfg: TinyConfig, role: str, dtype: torch.dtype, extra: dict) -> di
     }
 
 
+# ttc_lab.confidence.running_sum: the running sum model.py computes (its only form).
+RUNNING_SUM = {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}
+
+
 def confidence_config(cfg: TinyConfig) -> dict | None:
     """ttc_lab.confidence (docs/model-format.md, "Generator confidence"); None without the input."""
     if not cfg.confidence_after:
         return None
     c = {"after_layer": cfg.confidence_after, "floor": CONFIDENCE_FLOOR}
     if cfg.confidence_sum:
-        c["running_sum"] = {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}
+        c["running_sum"] = dict(RUNNING_SUM)
     return c
 
 
@@ -165,7 +169,7 @@ def load(out_dir: str) -> TinyGPT:
         confidence_sum=bool(conf and conf.get("running_sum")),
         prm_newline=((c.get("ttc_lab") or {}).get("prm") or {}).get("tag") == "\n",
     )
-    if cfg.confidence_sum and conf["running_sum"] != {"after": SUM_AFTER, "skip": SUM_SKIP, "scale": SUM_SCALE}:
+    if cfg.confidence_sum and conf["running_sum"] != RUNNING_SUM:
         raise ValueError(f"{out_dir}: running_sum {conf['running_sum']} is not the one model.py computes")
     m = TinyGPT(cfg)
     m.load_state_dict({k: v.to(torch.float32) for k, v in read_safetensors(os.path.join(out_dir, "model.safetensors")).items()})
